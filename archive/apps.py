@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class ArchiveConfig(AppConfig):
+    name = "archive"
+    verbose_name = "News archive"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from archive.search import signals
+
+        signals.connect()

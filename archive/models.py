@@ -1,0 +1,345 @@
+"""The archive's records: articles and their access points (actors, places, tags).
+
+Each access point is a record of its own, with an authorised name and
+alternate names, as archival practice asks: "Daesh" and "ISIS" are names of
+one actor, not two strings.
+"""
+
+import calendar
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from taggit.managers import TaggableManager
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+def date_range(year: int, month: int | None = None, day: int | None = None) -> tuple[dt.date, dt.date, str]:
+    """The first and last day a partial date covers, and its precision.
+
+    Raises ValueError for impossible dates (month 13, 30 February).
+    """
+    if month is None:
+        return dt.date(year, 1, 1), dt.date(year, 12, 31), DatePrecision.YEAR
+    if day is None:
+        last = calendar.monthrange(year, month)[1]
+        return dt.date(year, month, 1), dt.date(year, month, last), DatePrecision.MONTH
+    exact = dt.date(year, month, day)
+    return exact, exact, DatePrecision.DAY
+
+
+class ArticleStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    PUBLISHED = "published", "Published"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class AuthorityStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class NameKind(models.TextChoices):
+    VARIANT = "variant", "Variant"
+    ACRONYM = "acronym", "Acronym"
+    OFFICIAL = "official", "Official name"
+    DEMONYM = "demonym", "Demonym"
+
+
+class AuthorityQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=AuthorityStatus.PUBLISHED)
+
+    def with_article_counts(self):
+        return self.annotate(article_count=models.Count("articles", distinct=True))
+
+
+class ActorType(models.TextChoices):
+    PERSON = "person", "Person"
+    ORGANISATION = "organisation", "Organisation"
+    STATE = "state", "State or government"
+    ARMED_GROUP = "armed_group", "Armed group"
+    INTERNATIONAL_ORGANISATION = "international_organisation", "International organisation"
+    OTHER = "other", "Other"
+
+
+class Actor(models.Model):
+    name = models.CharField("authorised name", max_length=255)
+    type = models.CharField(max_length=32, choices=ActorType.choices, default=ActorType.OTHER)
+    description = models.TextField(blank=True)
+    external_id = models.CharField(
+        "external identifier", max_length=64, blank=True, help_text="For example a Wikidata QID such as Q2429253."
+    )
+    status = models.CharField(max_length=16, choices=AuthorityStatus.choices, default=AuthorityStatus.PUBLISHED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AuthorityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["name", "type"], name="actor_unique_name_type")]
+        indexes = [models.Index(fields=["type", "name"])]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("archive:actor", args=[self.pk])
+
+    def all_names(self) -> list[str]:
+        return [self.name, *(alias.name for alias in self.alternate_names.all())]
+
+
+class ActorName(models.Model):
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="alternate_names")
+    name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=16, choices=NameKind.choices, default=NameKind.VARIANT)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "alternate name"
+        constraints = [models.UniqueConstraint(fields=["actor", "name"], name="actor_name_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class PlaceType(models.TextChoices):
+    COUNTRY = "country", "Country"
+    REGION = "region", "Region"
+    CITY = "city", "City"
+    SITE = "site", "Site or base"
+    OTHER = "other", "Other"
+
+
+class Place(models.Model):
+    name = models.CharField("authorised name", max_length=255)
+    type = models.CharField(max_length=16, choices=PlaceType.choices, default=PlaceType.OTHER)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    country_code = models.CharField(
+        "ISO 3166 country code", max_length=2, blank=True, help_text="Two letters, e.g. IT for Italy."
+    )
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    external_id = models.CharField("external identifier", max_length=64, blank=True)
+    status = models.CharField(max_length=16, choices=AuthorityStatus.choices, default=AuthorityStatus.PUBLISHED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AuthorityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["name"]), models.Index(fields=["country_code"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="place_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="place_longitude_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("archive:place", args=[self.pk])
+
+    def ancestors(self) -> list["Place"]:
+        """Parents from the nearest up, stopping at a cycle rather than looping."""
+        chain, seen, node = [], {self.pk}, self.parent
+        while node is not None and node.pk not in seen:
+            chain.append(node)
+            seen.add(node.pk)
+            node = node.parent
+        return chain
+
+    def all_names(self) -> list[str]:
+        return [self.name, *(alias.name for alias in self.alternate_names.all())]
+
+
+class PlaceName(models.Model):
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="alternate_names")
+    name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=16, choices=NameKind.choices, default=NameKind.VARIANT)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "alternate name"
+        constraints = [models.UniqueConstraint(fields=["place", "name"], name="place_name_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=ArticleStatus.PUBLISHED)
+
+    def for_indexing(self):
+        """Everything the index document needs, in a fixed number of queries."""
+        return self.select_related("dateline_place").prefetch_related(
+            "tags",
+            "actors__alternate_names",
+            "places__alternate_names",
+            "places__parent__alternate_names",
+            "places__parent__parent__alternate_names",
+            "places__parent__parent__parent__alternate_names",
+        )
+
+
+class Article(models.Model):
+    title = models.CharField(max_length=500)
+    slug = models.SlugField(max_length=255, unique=True)
+    byline = models.CharField(max_length=255, blank=True, help_text="The author or authors as printed.")
+    source = models.CharField(max_length=255, blank=True, help_text="The publication or news agency.")
+    source_url = models.URLField("source URL", max_length=1000, blank=True)
+    language = models.CharField(max_length=16, default="en")
+    published_start = models.DateField("published (from)", null=True, blank=True)
+    published_end = models.DateField("published (to)", null=True, blank=True)
+    published_precision = models.CharField(max_length=8, choices=DatePrecision.choices, blank=True)
+    published_at = models.DateTimeField(
+        "published at", null=True, blank=True, help_text="The exact time, when the source gives it."
+    )
+    dateline = models.CharField(max_length=255, blank=True, help_text="The dateline as printed, e.g. 'SALVADOR, Feb 26'.")
+    dateline_place = models.ForeignKey(
+        Place, null=True, blank=True, on_delete=models.SET_NULL, related_name="datelined_articles"
+    )
+    body = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT)
+
+    source_file = models.CharField("original file name", max_length=500, blank=True)
+    provider_id = models.CharField("provider's document id", max_length=100, blank=True)
+    checksum = models.CharField("SHA-256 of the normalised text", max_length=64, db_index=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="likely_duplicates",
+        help_text="An earlier article with the same title and text (flagged, never merged).",
+    )
+
+    actors = models.ManyToManyField(Actor, blank=True, related_name="articles")
+    places = models.ManyToManyField(Place, blank=True, related_name="articles")
+    tags = TaggableManager(blank=True)
+
+    version = models.PositiveIntegerField(default=1, help_text="Raised on every save, to refuse lost updates.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_start", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "published_start"]),
+            models.Index(fields=["published_start", "published_end"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "provider_id"],
+                condition=~Q(provider_id=""),
+                name="article_unique_provider_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(published_start__isnull=True)
+                | Q(published_end__isnull=False, published_end__gte=models.F("published_start")),
+                name="article_published_range_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("archive:article", args=[self.slug])
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == ArticleStatus.PUBLISHED
+
+
+class PendingIndexUpdate(models.Model):
+    """An outbox row: this article's index entry must be rewritten or removed.
+
+    Written in the same transaction as the change itself, so an update that
+    cannot reach the index at once (lock held by another process, crash) is
+    retried later instead of being lost.
+    """
+
+    article_id = models.BigIntegerField(db_index=True)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    applied_to_live = models.BooleanField(
+        default=False, help_text="Already written to the live index; kept for the rebuild that is under way."
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"reindex article {self.article_id}"
+
+
+class SuggestionKind(models.TextChoices):
+    ACTOR = "actor", "Actor"
+    PLACE = "place", "Place"
+    DATE = "date", "Date"
+    NEW_PERSON = "new_person", "New person"
+    NEW_ORGANISATION = "new_organisation", "New organisation"
+    NEW_PLACE = "new_place", "New place"
+
+
+class SuggestionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+class Suggestion(models.Model):
+    """An access point the extractor proposes for an article, with the words that led to it."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="suggestions")
+    kind = models.CharField(max_length=20, choices=SuggestionKind.choices)
+    actor = models.ForeignKey(Actor, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    candidate_name = models.CharField(max_length=255, blank=True)
+    date_start = models.DateField(null=True, blank=True)
+    date_end = models.DateField(null=True, blank=True)
+    date_precision = models.CharField(max_length=8, choices=DatePrecision.choices, blank=True)
+    confidence = models.FloatField()
+    evidence = models.JSONField(default=list, help_text="Matched words with their character offsets.")
+    status = models.CharField(max_length=16, choices=SuggestionStatus.choices, default=SuggestionStatus.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-confidence"]
+        indexes = [models.Index(fields=["article", "status"])]
+
+    def __str__(self):
+        target = self.actor or self.place or self.candidate_name or f"{self.date_start}–{self.date_end}"
+        return f"{self.get_kind_display()}: {target}"

@@ -1,0 +1,159 @@
+"""When and how database changes reach the index.
+
+Changes are recorded as ``PendingIndexUpdate`` rows inside the transaction
+that makes them (an outbox), then applied after the commit. An update that
+cannot be applied now (the index is locked by another process, the engine
+failed) stays queued and is retried: it is never dropped. A rebuild in
+progress keeps applied rows until its new index has absorbed them.
+"""
+
+import logging
+import threading
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from archive.models import Article, PendingIndexUpdate
+from archive.search import get_backend
+from archive.search.base import IndexLocked, SearchBackendError
+from archive.search.documents import article_document
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+RETRY_DELAY_SECONDS = 3.0
+
+_local = threading.local()
+_retry_lock = threading.Lock()
+_retry_timer: threading.Timer | None = None
+
+
+def rebuild_marker():
+    return settings.ARCHIVE_DATA_DIR / "rebuild-in-progress"
+
+
+def queue_articles(article_ids: Iterable[int]) -> None:
+    """Record that these articles' index entries must be refreshed once the current transaction commits."""
+    ids = {int(pk) for pk in article_ids if pk is not None}
+    if not ids:
+        return
+    collecting = getattr(_local, "collecting", None)
+    if collecting is not None:
+        collecting.update(ids)
+        return
+    PendingIndexUpdate.objects.bulk_create([PendingIndexUpdate(article_id=pk) for pk in sorted(ids)])
+    _schedule_after_commit()
+
+
+@contextmanager
+def collected():
+    """Coalesce the queue rows of many changes (a bulk action, an import batch) into one insert."""
+    outer = getattr(_local, "collecting", None)
+    if outer is not None:
+        yield
+        return
+    _local.collecting = set()
+    try:
+        yield
+        ids = _local.collecting
+    finally:
+        _local.collecting = None
+    queue_articles(ids)
+
+
+def _schedule_after_commit() -> None:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        process_queue()
+        return
+    # One run per transaction drains everything it queued. Django drops the
+    # callback on rollback, so this check never strands a later transaction.
+    if not any(callback is _process_after_commit for _, callback, _ in connection.run_on_commit):
+        transaction.on_commit(_process_after_commit, robust=True)
+
+
+def _process_after_commit() -> None:
+    process_queue()
+
+
+@dataclass
+class QueueReport:
+    indexed: int = 0
+    removed: int = 0
+    left: int = 0
+
+
+def process_queue(*, max_batches: int | None = None) -> QueueReport:
+    """Apply queued updates in batches until the queue is empty or the index is locked."""
+    report = QueueReport()
+    rebuilding = rebuild_marker().exists()
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        rows = list(PendingIndexUpdate.objects.filter(applied_to_live=False).order_by("pk")[:BATCH_SIZE])
+        if not rows:
+            break
+        batches += 1
+        try:
+            indexed, removed = apply_updates({row.article_id for row in rows})
+        except IndexLocked:
+            _record_failure(rows, "index locked by another writer")
+            _schedule_retry()
+            break
+        except SearchBackendError as exc:
+            logger.error("Index update failed for articles %s: %s", sorted({r.article_id for r in rows}), exc)
+            _record_failure(rows, str(exc))
+            _schedule_retry()
+            break
+        report.indexed += indexed
+        report.removed += removed
+        done = PendingIndexUpdate.objects.filter(pk__in=[row.pk for row in rows])
+        if rebuilding:
+            done.update(applied_to_live=True)
+        else:
+            done.delete()
+    report.left = PendingIndexUpdate.objects.filter(applied_to_live=False).count()
+    return report
+
+
+def apply_updates(article_ids: set[int]) -> tuple[int, int]:
+    """Write the current state of these articles to the index in one batch; return (indexed, removed)."""
+    articles = Article.objects.for_indexing().filter(pk__in=article_ids)
+    documents = [article_document(article) for article in articles]
+    gone = article_ids - {document["id"] for document in documents}
+    get_backend().index(documents, remove=gone)
+    return len(documents), len(gone)
+
+
+def _record_failure(rows: list[PendingIndexUpdate], error: str) -> None:
+    PendingIndexUpdate.objects.filter(pk__in=[row.pk for row in rows]).update(
+        attempts=F("attempts") + 1, last_error=error[:1000]
+    )
+
+
+def _schedule_retry() -> None:
+    """Try the queue again shortly, in this process, so a lock held by an import does not strand a save."""
+    global _retry_timer
+    with _retry_lock:
+        if _retry_timer is not None and _retry_timer.is_alive():
+            return
+        _retry_timer = threading.Timer(RETRY_DELAY_SECONDS, _retry)
+        _retry_timer.daemon = True
+        _retry_timer.start()
+
+
+def _retry() -> None:
+    from django.db import close_old_connections
+
+    close_old_connections()
+    try:
+        process_queue()
+    finally:
+        close_old_connections()
+
+
+def pending_count() -> int:
+    return PendingIndexUpdate.objects.filter(applied_to_live=False).count()

@@ -1,0 +1,8 @@
+from django.http import HttpResponse
+
+
+def home(request):
+    return HttpResponse("")
+
+
+search = article_detail = actor_detail = place_detail = home

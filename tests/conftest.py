@@ -1,0 +1,29 @@
+"""Shared fixtures: every test gets its own data directory and a real, empty Whoosh index.
+
+Index updates run after the transaction commits; tests that check search
+after a save use ``django_capture_on_commit_callbacks(execute=True)`` or
+``transaction=True``.
+"""
+
+import pytest
+
+from archive.search import get_backend
+
+
+@pytest.fixture(autouse=True)
+def isolated_index(settings, tmp_path):
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    settings.ARCHIVE_DATA_DIR = data_dir
+    settings.ARCHIVE_SEARCH = {
+        "BACKEND": "archive.search.whoosh_backend.WhooshBackend",
+        "OPTIONS": {"PATH": data_dir / "index", "LOCK_TIMEOUT": 1.0},
+    }
+    get_backend.cache_clear()
+    yield
+    get_backend.cache_clear()
+
+
+@pytest.fixture
+def backend():
+    return get_backend()
