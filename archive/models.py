@@ -131,6 +131,9 @@ class Place(models.Model):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     external_id = models.CharField("external identifier", max_length=64, blank=True)
+    population = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="From the gazetteer; picks the likelier of two places with one name."
+    )
     status = models.CharField(max_length=16, choices=AuthorityStatus.choices, default=AuthorityStatus.PUBLISHED)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
