@@ -47,6 +47,7 @@ install: $(VENV)/.requirements.stamp
 install-dev: $(VENV)/.requirements-dev.stamp
 
 run: install
+	@mkdir -p "$${ARCHIVE_DATA_DIR:-var}"
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_seed
 	$(PY) manage.py check_index --quiet || $(PY) manage.py rebuild_index

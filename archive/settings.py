@@ -39,7 +39,7 @@ ALLOWED_HOSTS = [
     if host.strip()
 ]
 
-ARCHIVE_DATA_DIR = Path(os.environ.get("ARCHIVE_DATA_DIR", BASE_DIR / "var")).resolve()
+ARCHIVE_DATA_DIR = Path(os.environ.get("ARCHIVE_DATA_DIR") or BASE_DIR / "var").resolve()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -81,12 +81,17 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "archive.wsgi.application"
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{ARCHIVE_DATA_DIR / 'archive.sqlite3'}",
-        conn_max_age=60,
-    )
-}
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            os.environ.get("DATABASE_URL") or f"sqlite:///{ARCHIVE_DATA_DIR / 'archive.sqlite3'}",
+            conn_max_age=60,
+        )
+    }
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be a database URL such as postgres://user@host:5432/name or sqlite:////path/to/file.sqlite3"
+    ) from exc
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while an import writes; the timeout rides out short write locks.
     DATABASES["default"]["OPTIONS"] = {
