@@ -1,0 +1,5 @@
+"""The archivists' workbench: one module per kind of record, actions that call services."""
+
+from archive.admin import articles, authorities
+
+__all__ = ["articles", "authorities"]

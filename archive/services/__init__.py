@@ -1,0 +1,1 @@
+"""Writes: every change to stored records goes through a function here."""
