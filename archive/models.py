@@ -216,7 +216,9 @@ class Article(models.Model):
     published_at = models.DateTimeField(
         "published at", null=True, blank=True, help_text="The exact time, when the source gives it."
     )
-    dateline = models.CharField(max_length=255, blank=True, help_text="The dateline as printed, e.g. 'SALVADOR, Feb 26'.")
+    dateline = models.CharField(
+        max_length=255, blank=True, help_text="The dateline as printed, e.g. 'SALVADOR, Feb 26'."
+    )
     dateline_place = models.ForeignKey(
         Place, null=True, blank=True, on_delete=models.SET_NULL, related_name="datelined_articles"
     )
@@ -344,5 +346,5 @@ class Suggestion(models.Model):
         indexes = [models.Index(fields=["article", "status"])]
 
     def __str__(self):
-        target = self.actor or self.place or self.candidate_name or f"{self.date_start}–{self.date_end}"
+        target = self.actor or self.place or self.candidate_name or f"{self.date_start} to {self.date_end}"
         return f"{self.get_kind_display()}: {target}"

@@ -6,9 +6,9 @@ reads a ``SearchResults``; it never sees the engine. Documents come from
 """
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from typing import Literal
 
 Sort = Literal["relevance", "newest", "oldest"]
 DateMode = Literal["overlap", "within"]

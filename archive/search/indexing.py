@@ -87,13 +87,21 @@ class QueueReport:
     left: int = 0
 
 
-def process_queue(*, max_batches: int | None = None) -> QueueReport:
-    """Apply queued updates in batches until the queue is empty or the index is locked."""
+def process_queue(*, max_batches: int | None = None, include_applied: bool = False) -> QueueReport:
+    """Apply queued updates in batches until the queue is empty or the index is locked.
+
+    ``include_applied`` also takes the rows a rebuild kept back, once its new index is live.
+    """
     report = QueueReport()
     rebuilding = rebuild_marker().exists()
+    pending = (
+        PendingIndexUpdate.objects.all()
+        if include_applied
+        else PendingIndexUpdate.objects.filter(applied_to_live=False)
+    )
     batches = 0
     while max_batches is None or batches < max_batches:
-        rows = list(PendingIndexUpdate.objects.filter(applied_to_live=False).order_by("pk")[:BATCH_SIZE])
+        rows = list(pending.order_by("pk")[:BATCH_SIZE])
         if not rows:
             break
         batches += 1
@@ -157,3 +165,60 @@ def _retry() -> None:
 
 def pending_count() -> int:
     return PendingIndexUpdate.objects.filter(applied_to_live=False).count()
+
+
+def document_batches(batch_size: int, queryset=None):
+    """``batches_after(last_id)`` for a rebuild: documents in primary-key order, one chunk in memory at a time."""
+    articles = (queryset if queryset is not None else Article.objects.all()).for_indexing().order_by("pk")
+
+    def batches_after(last_id: int):
+        while True:
+            chunk = list(articles.filter(pk__gt=last_id)[:batch_size])
+            if not chunk:
+                return
+            yield [article_document(article) for article in chunk]
+            last_id = chunk[-1].pk
+
+    return batches_after
+
+
+def rebuild_index(*, fresh: bool = False, batch_size: int = 2000):
+    """Build a new index from the database and swap it in; yields documents done so far.
+
+    Changes made while it runs are applied to the live index and kept in the
+    queue, then applied again to the new index once it is live.
+    """
+    marker = rebuild_marker()
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+    yield from get_backend().rebuild(document_batches(batch_size), fresh=fresh)
+    marker.unlink(missing_ok=True)
+    process_queue(include_applied=True)
+
+
+@dataclass
+class IndexCheck:
+    missing: list[int]
+    stale: list[int]
+    extra: list[int]
+    queued: int
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing or self.stale or self.extra)
+
+
+def check_index(*, batch_size: int = 2000, progress=None) -> IndexCheck:
+    """Compare every article's document with what the index holds for it."""
+    indexed = get_backend().fingerprints()
+    missing, stale = [], []
+    for batch in document_batches(batch_size)(0):
+        for document in batch:
+            found = indexed.pop(document["id"], None)
+            if found is None:
+                missing.append(document["id"])
+            elif found != document["fingerprint"]:
+                stale.append(document["id"])
+        if progress:
+            progress(len(batch))
+    return IndexCheck(missing=missing, stale=stale, extra=sorted(indexed), queued=PendingIndexUpdate.objects.count())

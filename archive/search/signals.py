@@ -29,8 +29,9 @@ def article_ids_for_actors(actor_ids) -> list[int]:
 
 def article_ids_for_tags(tag_ids) -> list[int]:
     return list(
-        TaggedItem.objects.filter(tag_id__in=tag_ids, content_type__app_label="archive", content_type__model="article")
-        .values_list("object_id", flat=True)
+        TaggedItem.objects.filter(
+            tag_id__in=tag_ids, content_type__app_label="archive", content_type__model="article"
+        ).values_list("object_id", flat=True)
     )
 
 
