@@ -17,6 +17,7 @@ from taggit.managers import TaggableManager
 
 class DatePrecision(models.TextChoices):
     DAY = "day", "Day"
+    WEEK = "week", "Week"
     MONTH = "month", "Month"
     YEAR = "year", "Year"
 
