@@ -70,14 +70,23 @@ def _schedule_after_commit() -> None:
     if not connection.in_atomic_block:
         process_queue()
         return
-    # One run per transaction drains everything it queued. Django drops the
-    # callback on rollback, so this check never strands a later transaction.
-    if not any(callback is _process_after_commit for _, callback, _ in connection.run_on_commit):
-        transaction.on_commit(_process_after_commit, robust=True)
+    # One run per transaction drains everything it queued. A callback that
+    # was rolled back (Django drops it) or has already run does not count.
+    scheduled = getattr(connection, "_archive_index_callback", None)
+    if scheduled is not None and not scheduled.ran and any(cb is scheduled for _, cb, _ in connection.run_on_commit):
+        return
+    callback = _ProcessQueueOnCommit()
+    connection._archive_index_callback = callback
+    transaction.on_commit(callback, robust=True)
 
 
-def _process_after_commit() -> None:
-    process_queue()
+class _ProcessQueueOnCommit:
+    def __init__(self):
+        self.ran = False
+
+    def __call__(self):
+        self.ran = True
+        process_queue()
 
 
 @dataclass

@@ -254,8 +254,10 @@ class WhooshBackend(BaseSearchBackend):
                 self._searcher = self._open(target).searcher()
                 self._searcher_target = target
             elif not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
-                self._facet_table = None
+                # Not searcher.refresh(): a reused segment reader keeps its old deletions.
+                self._close_searcher()
+                self._searcher = self._open(target).searcher()
+                self._searcher_target = target
             return self._searcher, self._facets_for(self._searcher)
 
     def _facets_for(self, searcher) -> list:

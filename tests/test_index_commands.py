@@ -1,0 +1,130 @@
+"""rebuild_index and check_index: the tools that prove the index matches the database."""
+
+import pytest
+from django.core.management import call_command
+
+from archive.models import Article, PendingIndexUpdate
+from archive.search import get_backend, indexing
+from archive.search.base import SearchQuery
+from tests.factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def run(command, *args):
+    """Run a management command; return (exit status, stdout)."""
+    from io import StringIO
+
+    out = StringIO()
+    try:
+        call_command(command, *args, stdout=out, stderr=StringIO(), verbosity=0)
+    except SystemExit as exit_:
+        return exit_.code, out.getvalue()
+    return 0, out.getvalue()
+
+
+@pytest.fixture
+def indexed_articles(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return [ArticleFactory(body=f"Cocoa report number {n}.") for n in range(3)]
+
+
+def test_check_index_is_clean_when_in_step(indexed_articles):
+    """Every article indexed from its current state: exit 0."""
+    assert run("check_index") == (0, "The index matches the database.\n")
+
+
+def test_check_index_reports_a_stale_entry(indexed_articles):
+    """A change that bypassed the signals (a raw UPDATE) is reported as stale, exit 1."""
+    stale = indexed_articles[1]
+    Article.objects.filter(pk=stale.pk).update(body="Rewritten behind the index's back.")
+    status, out = run("check_index")
+    assert status == 1
+    assert f"1 articles stale in the index: {stale.pk}" in out
+
+
+def test_check_index_reports_missing_and_extra_entries(indexed_articles):
+    """An unindexed article is missing; an entry for a vanished article is extra."""
+    get_backend().remove([indexed_articles[0].pk])
+    get_backend().index([{**_document(indexed_articles[2]), "id": 999999}])
+    status, out = run("check_index")
+    assert status == 1
+    assert f"1 articles missing from the index: {indexed_articles[0].pk}" in out
+    assert "1 articles in the index but not in the database: 999999" in out
+
+
+def test_rebuild_index_makes_check_index_clean(indexed_articles):
+    """After a rebuild the stale entry is current again and check_index exits 0."""
+    Article.objects.filter(pk=indexed_articles[0].pk).update(body="Rewritten behind the index's back.")
+    assert run("rebuild_index")[0] == 0
+    assert run("check_index")[0] == 0
+    assert get_backend().search(SearchQuery(text="rewritten")).total == 1
+
+
+def test_interrupted_rebuild_resumes_where_it_stopped(indexed_articles, monkeypatch):
+    """A rebuild killed after its first batch continues from there and indexes everything once."""
+    batches_seen = []
+    real_batches = indexing.document_batches
+
+    def interrupting(batch_size, queryset=None):
+        batches_after = real_batches(batch_size, queryset)
+
+        def generate(last_id):
+            for batch in batches_after(last_id):
+                batches_seen.append([document["id"] for document in batch])
+                if len(batches_seen) == 2:
+                    raise KeyboardInterrupt
+                yield batch
+
+        return generate
+
+    monkeypatch.setattr(indexing, "document_batches", interrupting)
+    with pytest.raises(KeyboardInterrupt):
+        list(indexing.rebuild_index(batch_size=1))
+    monkeypatch.setattr(indexing, "document_batches", real_batches)
+
+    resumed = list(indexing.rebuild_index(batch_size=1))
+    assert resumed[0] == 1  # one article was already committed to the new index
+    assert resumed[-1] == 3
+    assert run("check_index")[0] == 0
+
+
+def test_searches_use_the_old_index_until_the_swap(indexed_articles):
+    """While a rebuild runs, the live index still answers."""
+    steps = indexing.rebuild_index(batch_size=1)
+    next(steps)
+    next(steps)
+    assert get_backend().search(SearchQuery(text="cocoa")).total == 3
+    list(steps)
+    assert get_backend().search(SearchQuery(text="cocoa")).total == 3
+
+
+def test_changes_during_a_rebuild_reach_the_new_index(indexed_articles, django_capture_on_commit_callbacks):
+    """An article edited after the rebuild passed it is current in the swapped-in index."""
+    steps = indexing.rebuild_index(batch_size=10)
+    next(steps)
+    next(steps)  # every article is in the new index now
+    edited = indexed_articles[0]
+    edited.body = "Sabratha raid."
+    with django_capture_on_commit_callbacks(execute=True):
+        edited.save()
+    assert PendingIndexUpdate.objects.filter(applied_to_live=True).count() == 1
+    list(steps)
+    assert [hit.article_id for hit in get_backend().search(SearchQuery(text="Sabratha")).hits] == [edited.pk]
+    assert PendingIndexUpdate.objects.count() == 0
+    assert run("check_index")[0] == 0
+
+
+def test_process_index_queue_applies_what_was_left(indexed_articles):
+    """Queued rows left by a crash are applied by the command."""
+    Article.objects.filter(pk=indexed_articles[0].pk).update(body="Sabratha raid.")
+    PendingIndexUpdate.objects.create(article_id=indexed_articles[0].pk)
+    status, out = run("process_index_queue")
+    assert (status, out) == (0, "Indexed 1, removed 0, still queued 0.\n")
+    assert get_backend().search(SearchQuery(text="Sabratha")).total == 1
+
+
+def _document(article):
+    from archive.search.documents import article_document
+
+    return article_document(Article.objects.for_indexing().get(pk=article.pk))
