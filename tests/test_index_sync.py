@@ -188,3 +188,21 @@ def test_collected_changes_are_queued_once(django_capture_on_commit_callbacks):
         articles = [ArticleFactory(tags=["drones"]) for _ in range(3)]
         assert PendingIndexUpdate.objects.count() == 0
     assert sorted(found("tag:drones")) == sorted(article.pk for article in articles)
+
+
+def test_save_while_another_process_holds_the_writer_lock(commit, monkeypatch):
+    """A real Whoosh lock held elsewhere: the save succeeds, the update waits, and lands once the lock is free."""
+    from whoosh import index as whoosh_index
+
+    monkeypatch.setattr(indexing, "_schedule_retry", lambda: None)
+    backend = get_backend()
+    backend.search(SearchQuery())  # creates the index
+    holder = whoosh_index.open_dir(str(backend.path)).writer()
+    try:
+        article = commit(lambda: ArticleFactory(body="Talks in Sabratha."))
+        assert Article.objects.filter(pk=article.pk).exists()
+        assert PendingIndexUpdate.objects.get(article_id=article.pk).last_error == "index locked by another writer"
+    finally:
+        holder.cancel()
+    indexing.process_queue()
+    assert found("Sabratha") == [article.pk]
