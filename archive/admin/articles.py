@@ -1,12 +1,21 @@
 """The article list and change form: full-text search box, access-point filters, bulk actions."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import Prefetch
+from django.template.response import TemplateResponse
 
+from archive.admin import forms
 from archive.admin.filters import WorkQueueFilter
 from archive.models import Actor, Article, ArticleStatus, Place
 from archive.search import get_backend
 from archive.search.base import SearchBackendError, SearchQuery
+from archive.services import articles as services
+
+
+def articles_phrase(count: int) -> str:
+    return f"{count:,} article{'' if count == 1 else 's'}"
+
 
 # The admin search box asks the index for at most this many ids; more would
 # make one SQL ``IN`` list too long for SQLite and a page nobody reads.
@@ -57,6 +66,7 @@ class ArticleAdmin(admin.ModelAdmin):
         ),
     ]
     raw_id_fields = ["duplicate_of"]
+    actions = ["add_tags", "remove_tags", "add_actors", "remove_actors", "add_places", "remove_places", "set_status"]
 
     def get_queryset(self, request):
         return (
@@ -112,3 +122,97 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.display(description="tags")
     def tag_list(self, obj):
         return ", ".join(sorted(tag.name for tag in obj.tags.all()))
+
+    def _bulk(self, request, queryset, *, form_class, title: str, apply):
+        """Ask for the action's input and its scope on an intermediate page, then apply it.
+
+        The page offers the ticked articles or every article matching the
+        current search and filters (the changelist's query string rides along
+        in the form's URL). ``apply(form, articles)`` runs the service and
+        returns the message to show.
+        """
+        matching = self.get_changelist_instance(request).get_queryset(request)
+        counts = {"selected": queryset.count(), "matching": matching.count()}
+        if "apply" in request.POST:
+            form = form_class(request.POST, admin_site=self.admin_site, **counts)
+            if form.is_valid():
+                articles = matching if form.cleaned_data["scope"] == forms.SCOPE_MATCHING else queryset
+                self.message_user(request, apply(form.cleaned_data, articles), messages.SUCCESS)
+                return None
+        else:
+            form = form_class(admin_site=self.admin_site, **counts)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "form": form,
+            "media": self.media + form.media,
+            "action": request.POST["action"],
+            "select_across": request.POST.get("select_across", "0"),
+            "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/archive/article/bulk_action.html", context)
+
+    @admin.action(description="Add tags to articles", permissions=["change"])
+    def add_tags(self, request, queryset):
+        def apply(data, articles):
+            count = services.articles_add_tags(articles=articles, names=data["tags"], user=request.user)
+            return f"Added the tags {', '.join(data['tags'])} to {articles_phrase(count)}."
+
+        return self._bulk(request, queryset, form_class=forms.TagsForm, title="Add tags", apply=apply)
+
+    @admin.action(description="Remove tags from articles", permissions=["change"])
+    def remove_tags(self, request, queryset):
+        def apply(data, articles):
+            count = services.articles_remove_tags(articles=articles, names=data["tags"], user=request.user)
+            return f"Removed the tags {', '.join(data['tags'])} from {articles_phrase(count)}."
+
+        return self._bulk(request, queryset, form_class=forms.TagsForm, title="Remove tags", apply=apply)
+
+    @admin.action(description="Link actors to articles", permissions=["change"])
+    def add_actors(self, request, queryset):
+        def apply(data, articles):
+            count = services.articles_add_actors(articles=articles, actors=list(data["actors"]), user=request.user)
+            return f"Linked {_names(data['actors'])} to {articles_phrase(count)}."
+
+        return self._bulk(request, queryset, form_class=forms.ActorsForm, title="Link actors", apply=apply)
+
+    @admin.action(description="Unlink actors from articles", permissions=["change"])
+    def remove_actors(self, request, queryset):
+        def apply(data, articles):
+            count = services.articles_remove_actors(articles=articles, actors=list(data["actors"]), user=request.user)
+            return f"Unlinked {_names(data['actors'])} from {articles_phrase(count)}."
+
+        return self._bulk(request, queryset, form_class=forms.ActorsForm, title="Unlink actors", apply=apply)
+
+    @admin.action(description="Link places to articles", permissions=["change"])
+    def add_places(self, request, queryset):
+        def apply(data, articles):
+            count = services.articles_add_places(articles=articles, places=list(data["places"]), user=request.user)
+            return f"Linked {_names(data['places'])} to {articles_phrase(count)}."
+
+        return self._bulk(request, queryset, form_class=forms.PlacesForm, title="Link places", apply=apply)
+
+    @admin.action(description="Unlink places from articles", permissions=["change"])
+    def remove_places(self, request, queryset):
+        def apply(data, articles):
+            count = services.articles_remove_places(articles=articles, places=list(data["places"]), user=request.user)
+            return f"Unlinked {_names(data['places'])} from {articles_phrase(count)}."
+
+        return self._bulk(request, queryset, form_class=forms.PlacesForm, title="Unlink places", apply=apply)
+
+    @admin.action(description="Set the status of articles", permissions=["change"])
+    def set_status(self, request, queryset):
+        def apply(data, articles):
+            report = services.articles_set_status(articles=articles, status=data["status"], user=request.user)
+            for reason, count in sorted(report.refused.items()):
+                self.message_user(request, f"{articles_phrase(count)} left unchanged: {reason}", messages.WARNING)
+            label = ArticleStatus(data["status"]).label
+            return f"Set the status to {label} on {articles_phrase(report.changed)}."
+
+        return self._bulk(request, queryset, form_class=forms.StatusForm, title="Set status", apply=apply)
+
+
+def _names(records) -> str:
+    return ", ".join(record.name for record in records)

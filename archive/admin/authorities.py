@@ -1,6 +1,8 @@
 """Actors, places and tags: the authority records articles point to."""
 
 from django.contrib import admin
+from django.db.models import Count
+from taggit.models import Tag
 
 from archive.models import Actor, ActorName, Place, PlaceName
 
@@ -47,3 +49,22 @@ class PlaceAdmin(AuthorityAdmin):
     autocomplete_fields = ["parent"]
     inlines = [PlaceNameInline]
     fields = ["name", "type", "status", "parent", "country_code", ("latitude", "longitude"), "external_id"]
+
+
+admin.site.unregister(Tag)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "article_count"]
+    search_fields = ["name", "slug"]
+    ordering = ["name", "pk"]
+    prepopulated_fields = {"slug": ["name"]}
+    list_per_page = 100
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(article_count=Count("taggit_taggeditem_items", distinct=True))
+
+    @admin.display(description="articles", ordering="article_count")
+    def article_count(self, obj):
+        return obj.article_count

@@ -1,0 +1,159 @@
+"""Writes on articles: bulk description, the review workflow and who changed what.
+
+Bulk functions run in one transaction inside ``collected()``, so however many
+articles they touch, the index receives one batch once the transaction
+commits. Each link is changed through the related manager, so the index
+signals and the history see every change; each changed article's ``version``
+is raised so a change form opened before the bulk change cannot silently
+undo it.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from taggit.models import Tag
+
+from archive.models import Actor, Article, ArticleStatus, Place
+from archive.search.indexing import collected
+
+Status = ArticleStatus
+
+# Every move the workflow allows, and the permission it needs.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (Status.DRAFT, Status.IN_REVIEW): "archive.submit_article",
+    (Status.IN_REVIEW, Status.DRAFT): "archive.change_article",
+    (Status.IN_REVIEW, Status.PUBLISHED): "archive.publish_article",
+    (Status.PUBLISHED, Status.WITHDRAWN): "archive.withdraw_article",
+    (Status.WITHDRAWN, Status.DRAFT): "archive.change_article",
+    (Status.WITHDRAWN, Status.PUBLISHED): "archive.publish_article",
+}
+
+
+class TransitionNotAllowed(PermissionDenied):
+    """The workflow has no such move, or this user may not make it."""
+
+
+def transition_error(*, user: AbstractBaseUser, old: str, new: str) -> str:
+    """Why ``user`` may not move an article from ``old`` to ``new``; empty when the move is allowed."""
+    if old == new:
+        return ""
+    label_old, label_new = Status(old).label, Status(new).label
+    permission = TRANSITIONS.get((old, new))
+    if permission is None:
+        return f"An article cannot move from {label_old} to {label_new}."
+    if not user.has_perm(permission):
+        return f"You do not have permission to move an article from {label_old} to {label_new}."
+    return ""
+
+
+def allowed_statuses(*, user: AbstractBaseUser, current: str) -> list[str]:
+    """The current status and every status this user may move an article to from it."""
+    return [current, *(new for (old, new), perm in TRANSITIONS.items() if old == current and user.has_perm(perm))]
+
+
+def ensure_transition_allowed(*, user: AbstractBaseUser, old: str, new: str) -> None:
+    error = transition_error(user=user, old=old, new=new)
+    if error:
+        raise TransitionNotAllowed(error)
+
+
+def article_set_status(*, article: Article, status: str, user: AbstractBaseUser) -> bool:
+    """Move one article along the workflow; returns False when it already had that status."""
+    with transaction.atomic():
+        current = Article.objects.select_for_update().only("status", "version").get(pk=article.pk)
+        ensure_transition_allowed(user=user, old=current.status, new=status)
+        if current.status == status:
+            return False
+        article.status = status
+        article.version = current.version + 1
+        article.updated_by = user
+        article._change_reason = f"Status set to {Status(status).label}"
+        article.save(update_fields=["status", "version", "updated_by", "updated_at"])
+    return True
+
+
+@dataclass
+class StatusReport:
+    changed: int = 0
+    # Why articles were left alone, with how many for each reason.
+    refused: dict[str, int] = field(default_factory=dict)
+
+
+def articles_set_status(*, articles: QuerySet[Article], status: str, user: AbstractBaseUser) -> StatusReport:
+    """Move every article that may move to ``status``; the others are counted by the reason they stayed."""
+    report = StatusReport()
+    with transaction.atomic(), collected():
+        for article in articles.order_by("pk"):
+            error = transition_error(user=user, old=article.status, new=status)
+            if error:
+                report.refused[error] = report.refused.get(error, 0) + 1
+            elif article_set_status(article=article, status=status, user=user):
+                report.changed += 1
+    return report
+
+
+def _touch(article_ids: Iterable[int], user: AbstractBaseUser) -> None:
+    """Raise the version of articles whose links changed, so stale change forms are refused."""
+    Article.objects.filter(pk__in=list(article_ids)).update(
+        version=F("version") + 1, updated_by=user, updated_at=timezone.now()
+    )
+
+
+def _bulk_links(*, articles: QuerySet[Article], user: AbstractBaseUser, relation: str, targets: list, add: bool) -> int:
+    changed = []
+    with transaction.atomic(), collected():
+        for article in articles.order_by("pk").prefetch_related(relation):
+            manager = getattr(article, relation)
+            linked = {target.pk for target in manager.all()}
+            if add:
+                todo = [target for target in targets if target.pk not in linked]
+                if todo:
+                    manager.add(*todo)
+            else:
+                todo = [target for target in targets if target.pk in linked]
+                if todo:
+                    # taggit removes tags by name, the other managers by object
+                    manager.remove(*(target.name if relation == "tags" else target for target in todo))
+            if todo:
+                changed.append(article.pk)
+        _touch(changed, user)
+    return len(changed)
+
+
+def articles_add_actors(*, articles: QuerySet[Article], actors: list[Actor], user: AbstractBaseUser) -> int:
+    """Link the actors to every article; returns how many articles gained at least one."""
+    return _bulk_links(articles=articles, user=user, relation="actors", targets=actors, add=True)
+
+
+def articles_remove_actors(*, articles: QuerySet[Article], actors: list[Actor], user: AbstractBaseUser) -> int:
+    """Unlink the actors; returns how many articles lost at least one."""
+    return _bulk_links(articles=articles, user=user, relation="actors", targets=actors, add=False)
+
+
+def articles_add_places(*, articles: QuerySet[Article], places: list[Place], user: AbstractBaseUser) -> int:
+    return _bulk_links(articles=articles, user=user, relation="places", targets=places, add=True)
+
+
+def articles_remove_places(*, articles: QuerySet[Article], places: list[Place], user: AbstractBaseUser) -> int:
+    return _bulk_links(articles=articles, user=user, relation="places", targets=places, add=False)
+
+
+def articles_add_tags(*, articles: QuerySet[Article], names: list[str], user: AbstractBaseUser) -> int:
+    """Tag every article, creating tags that do not exist yet (names match case-insensitively)."""
+    with transaction.atomic():
+        tags = []
+        for name in names:
+            tag = Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
+            tags.append(tag)
+        return _bulk_links(articles=articles, user=user, relation="tags", targets=tags, add=True)
+
+
+def articles_remove_tags(*, articles: QuerySet[Article], names: list[str], user: AbstractBaseUser) -> int:
+    """Untag every article; names that are no tag at all are ignored."""
+    tags = [tag for name in names for tag in Tag.objects.filter(name__iexact=name)]
+    return _bulk_links(articles=articles, user=user, relation="tags", targets=tags, add=False)
