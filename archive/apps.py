@@ -7,6 +7,8 @@ class ArchiveConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from archive import history
         from archive.search import signals
 
         signals.connect()
+        history.connect()

@@ -12,7 +12,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
+
+from archive.history import ArticleHistoryBase
 
 
 class DatePrecision(models.TextChoices):
@@ -84,6 +87,7 @@ class Actor(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = AuthorityQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -104,6 +108,8 @@ class ActorName(models.Model):
     actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="alternate_names")
     name = models.CharField(max_length=255)
     kind = models.CharField(max_length=16, choices=NameKind.choices, default=NameKind.VARIANT)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -140,6 +146,7 @@ class Place(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = AuthorityQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -178,6 +185,8 @@ class PlaceName(models.Model):
     place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="alternate_names")
     name = models.CharField(max_length=255)
     kind = models.CharField(max_length=16, choices=NameKind.choices, default=NameKind.VARIANT)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -253,9 +262,20 @@ class Article(models.Model):
     )
 
     objects = ArticleQuerySet.as_manager()
+    history = HistoricalRecords(
+        m2m_fields=["actors", "places"],
+        bases=[ArticleHistoryBase],
+        history_change_reason_field=models.TextField(null=True),
+    )
 
     class Meta:
         ordering = ["-published_start", "-pk"]
+        permissions = [
+            ("submit_article", "Can submit an article for review"),
+            ("publish_article", "Can publish an article"),
+            ("withdraw_article", "Can withdraw a published article"),
+            ("import_articles", "Can import articles"),
+        ]
         indexes = [
             models.Index(fields=["status", "published_start"]),
             models.Index(fields=["published_start", "published_end"]),
