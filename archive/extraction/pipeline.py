@@ -1,0 +1,273 @@
+"""From an article's text to proposals: known actors and places, dates, and candidate new records.
+
+Pure reading: nothing here writes to the database; ``archive.services.suggestions``
+stores the proposals as ``Suggestion`` rows.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from archive.extraction.authorities import SURNAME, AuthorityIndex, NameEntry, authority_index
+from archive.extraction.candidates import find_candidates
+from archive.extraction.dates import find_dates
+from archive.extraction.matcher import Mention, find_mentions, is_acronym
+from archive.extraction.text import is_shouting, is_title_case, previous_word, sentence_starts
+from archive.extraction.vocabulary import LOCATIVE, PERSON_TITLES, STOPWORDS
+from archive.models import ActorType, DatePrecision, NameKind, PlaceType, SuggestionKind
+
+MAX_EVIDENCE = 10
+SMALL_CITY = 100_000
+
+
+@dataclass(slots=True)
+class Proposal:
+    """One suggested access point with its confidence and every piece of evidence for it."""
+
+    kind: str
+    confidence: float
+    evidence: list[dict] = field(default_factory=list)
+    actor_id: int | None = None
+    place_id: int | None = None
+    candidate_name: str = ""
+    date_start: dt.date | None = None
+    date_end: dt.date | None = None
+    date_precision: str = ""
+
+    @property
+    def key(self) -> tuple:
+        return proposal_key(
+            self.kind, self.actor_id, self.place_id, self.candidate_name, self.date_start, self.date_end
+        )
+
+    def absorb(self, other: "Proposal") -> None:
+        """Two independent pieces of evidence for one access point make it likelier (a noisy OR)."""
+        self.confidence = min(0.99, 1 - (1 - self.confidence) * (1 - other.confidence))
+        for item in other.evidence:
+            if item not in self.evidence and len(self.evidence) < MAX_EVIDENCE:
+                self.evidence.append(item)
+
+
+def proposal_key(kind, actor_id, place_id, candidate_name, date_start, date_end) -> tuple:
+    """What makes two suggestions for one article the same suggestion (used to remember rejections)."""
+    return (kind, actor_id, place_id, " ".join(candidate_name.lower().split()), date_start, date_end)
+
+
+@dataclass(slots=True)
+class _Field:
+    name: str
+    text: str
+    case_blind: bool
+    starts: set[int]
+
+
+def extract(
+    *, title: str, body: str, dateline: str = "", published: dt.date | None = None, index: AuthorityIndex | None = None
+) -> list[Proposal]:
+    """Every access point the text suggests, most confident first."""
+    index = index or authority_index()
+    fields = [
+        _Field(name, text, is_shouting(text) or (name == "title" and is_title_case(text)), sentence_starts(text))
+        for name, text in (("title", title), ("dateline", dateline), ("body", body))
+        if text
+    ]
+    mentions = {f.name: find_mentions(index, f.name, f.text) for f in fields}
+    resolver = _Resolver(index, fields, mentions)
+    proposals = resolver.resolve()
+    for f in fields:
+        known = [(m.start, m.end) for m in mentions[f.name] if id(m) in resolver.kept]
+        for candidate in find_candidates(f.name, f.text, known):
+            if not index.lookup(candidate.name):
+                proposals.append(
+                    Proposal(
+                        candidate.kind,
+                        candidate.confidence,
+                        [candidate.evidence()],
+                        candidate_name=candidate.name,
+                    )
+                )
+    proposals.extend(_date_proposals(fields, published))
+    merged: dict[tuple, Proposal] = {}
+    for proposal in proposals:
+        if proposal.key in merged:
+            merged[proposal.key].absorb(proposal)
+        else:
+            merged[proposal.key] = proposal
+    return sorted(merged.values(), key=lambda p: (-p.confidence, p.kind, p.key[1:4].__repr__()))
+
+
+class _Resolver:
+    """Chooses what each known-name mention refers to, using the rest of the text as context."""
+
+    def __init__(self, index: AuthorityIndex, fields: list[_Field], mentions: dict[str, list[Mention]]):
+        self.index = index
+        self.fields = {f.name: f for f in fields}
+        self.mentions = mentions
+        self.kept: set[int] = set()
+        all_mentions = [m for group in mentions.values() for m in group]
+        self.full_names = {
+            e.pk
+            for m in all_mentions
+            for e in m.entries
+            if e.record == "actor" and e.kind != SURNAME and index.actors[e.pk].type == ActorType.PERSON
+        }
+        certain = {m.entries[0].pk for m in all_mentions if _only_place(m)}
+        self.context = set(certain)
+        for pk in certain:
+            self.context.update(index.ancestors(pk))
+
+    def resolve(self) -> list[Proposal]:
+        proposals = []
+        for name, group in self.mentions.items():
+            f = self.fields[name]
+            for mention in group:
+                found = self._resolve_mention(f, mention)
+                if found:
+                    self.kept.add(id(mention))
+                    proposals.extend(found)
+        return proposals
+
+    def _resolve_mention(self, f: _Field, mention: Mention) -> list[Proposal]:
+        entries = list(mention.entries)
+        person_context, other_first_name = self._person_context(f, mention)
+        people = [e for e in entries if e.record == "actor" and self.index.actors[e.pk].type == ActorType.PERSON]
+        surnames = [e for e in people if e.kind == SURNAME]
+        if other_first_name:
+            entries = [e for e in entries if e not in surnames and not _single_word_place_or_state(self.index, e)]
+        elif person_context and people:
+            entries = people
+        elif person_context:
+            entries = [e for e in entries if not _single_word_place_or_state(self.index, e)]
+        if surnames and any(e not in surnames for e in entries):
+            entries = [e for e in entries if e not in surnames or e.pk in self.full_names]
+        if len({e.pk for e in entries if e in surnames}) > 1:
+            named = [e for e in entries if e in surnames and e.pk in self.full_names]
+            entries = [e for e in entries if e not in surnames] + named
+        proposals = []
+        places = [e for e in entries if e.record == "place"]
+        place = self._choose_place(places) if places else None
+        if place is not None:
+            proposals.extend(self._place_proposals(f, mention, place))
+        for entry in entries:
+            if entry.record != "actor":
+                continue
+            actor = self.index.actors[entry.pk]
+            if actor.type == ActorType.STATE and place is not None and self.index.places[place.pk].type != "country":
+                continue
+            proposals.append(
+                Proposal(
+                    SuggestionKind.ACTOR, self._actor_confidence(f, mention, entry), [mention.evidence()], entry.pk
+                )
+            )
+        return proposals
+
+    def _person_context(self, f: _Field, mention: Mention) -> tuple[bool, bool]:
+        """Whether a title or a first name stands just before these words ('Mr Jordan', 'Michael Jordan')."""
+        if f.case_blind or " " in mention.text.strip():
+            return False, False
+        word, offset, gap = previous_word(f.text, mention.start)
+        if not word or gap not in (" ", ". ") or (gap == ". " and word.lower() not in PERSON_TITLES):
+            return False, False
+        lowered = word.lower()
+        if lowered in PERSON_TITLES or lowered.rstrip(".") in PERSON_TITLES:
+            return True, False
+        first_name = word[0].isupper() and lowered not in STOPWORDS and gap == " " and not word.isupper()
+        if first_name and not any(m.end == offset + len(word) for m in self.mentions[f.name]):
+            return True, True
+        return False, False
+
+    def _choose_place(self, entries: list[NameEntry]) -> NameEntry:
+        """The likeliest of the places sharing a name: one the text's other places point to, else the biggest."""
+
+        def score(entry: NameEntry) -> tuple:
+            info = self.index.places[entry.pk]
+            ancestors = set(self.index.ancestors(entry.pk))
+            return (entry.pk in self.context, bool(ancestors & self.context), info.rank())
+
+        return max(entries, key=score)
+
+    def _place_proposals(self, f: _Field, mention: Mention, entry: NameEntry) -> list[Proposal]:
+        info = self.index.places[entry.pk]
+        confidence = _name_confidence(entry)
+        if f.name == "dateline":
+            confidence = 0.95
+        elif info.type == PlaceType.CITY and info.population < SMALL_CITY and not self._locative(f, mention):
+            confidence = min(confidence, 0.45)
+        if f.name == "title":
+            confidence = min(0.99, confidence + 0.05)
+        if len({e.pk for e in mention.entries if e.record == "place"}) > 1:
+            confidence *= 0.9
+        evidence = [mention.evidence()]
+        proposals = [Proposal(SuggestionKind.PLACE, confidence, evidence, place_id=entry.pk)]
+        for ancestor in self.index.ancestors(entry.pk):
+            rolled = [{**mention.evidence(), "via": info.name}]
+            proposals.append(Proposal(SuggestionKind.PLACE, confidence * 0.95, rolled, place_id=ancestor))
+        return proposals
+
+    def _locative(self, f: _Field, mention: Mention) -> bool:
+        word, _, gap = previous_word(f.text, mention.start)
+        return word.lower() in LOCATIVE or gap.strip() == ","
+
+    def _actor_confidence(self, f: _Field, mention: Mention, entry: NameEntry) -> float:
+        actor = self.index.actors[entry.pk]
+        confidence = _name_confidence(entry)
+        if entry.kind == SURNAME:
+            confidence = 0.8 if entry.pk in self.full_names else 0.65
+        elif actor.type == ActorType.STATE:
+            confidence = 0.7 if entry.kind == NameKind.DEMONYM else 0.75
+            if self._locative(f, mention):
+                confidence = 0.45
+        if f.name == "title":
+            confidence = min(0.99, confidence + 0.05)
+        return confidence
+
+
+def _only_place(mention: Mention) -> bool:
+    places = {e.pk for e in mention.entries if e.record == "place"}
+    return len(places) == 1 and all(e.kind != NameKind.DEMONYM for e in mention.entries)
+
+
+def _single_word_place_or_state(index: AuthorityIndex, entry: NameEntry) -> bool:
+    if " " in entry.form.strip() or is_acronym(entry.form):
+        return False
+    return entry.record == "place" or index.actors[entry.pk].type == ActorType.STATE
+
+
+def _name_confidence(entry: NameEntry) -> float:
+    if entry.kind == NameKind.DEMONYM:
+        return 0.6
+    if entry.kind == NameKind.ACRONYM or is_acronym(entry.form):
+        return 0.8 if len(re.sub(r"\W", "", entry.form)) <= 2 else 0.85
+    return 0.9
+
+
+def _date_proposals(fields: list[_Field], published: dt.date | None) -> list[Proposal]:
+    proposals = []
+    for f in fields:
+        for mention in find_dates(f.name, f.text, published):
+            confidence = 0.7 if mention.relative else 0.8
+            if f.name == "dateline":
+                confidence = 0.9
+            proposals.append(
+                Proposal(
+                    SuggestionKind.DATE,
+                    confidence,
+                    [mention.evidence()],
+                    date_start=mention.first,
+                    date_end=mention.last,
+                    date_precision=mention.precision,
+                )
+            )
+    if published is not None:
+        evidence = {"field": "published", "text": published.isoformat(), "cue": "the article's published date"}
+        proposals.append(
+            Proposal(
+                SuggestionKind.DATE,
+                0.95,
+                [evidence],
+                date_start=published,
+                date_end=published,
+                date_precision=DatePrecision.DAY,
+            )
+        )
+    return proposals

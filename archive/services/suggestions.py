@@ -1,0 +1,177 @@
+"""Writes for suggested access points: store what the extractor proposes, accept, reject.
+
+A rejection is remembered: the rejected row stays, and a later run that
+proposes the same access point for the same article leaves it rejected.
+"""
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from archive.extraction.authorities import AuthorityIndex, authority_index
+from archive.extraction.pipeline import Proposal, extract, proposal_key
+from archive.models import (
+    Actor,
+    ActorType,
+    Article,
+    Place,
+    PlaceType,
+    Suggestion,
+    SuggestionKind,
+    SuggestionStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+MIN_CONFIDENCE = 0.35
+BATCH_SIZE = 100
+
+
+@dataclass
+class SuggestReport:
+    articles: int = 0
+    created: int = 0
+    updated: int = 0
+    removed: int = 0
+
+
+def suggestion_key(suggestion: Suggestion) -> tuple:
+    return proposal_key(
+        suggestion.kind,
+        suggestion.actor_id,
+        suggestion.place_id,
+        suggestion.candidate_name,
+        suggestion.date_start,
+        suggestion.date_end,
+    )
+
+
+@transaction.atomic
+def article_suggest(*, article: Article, index: AuthorityIndex | None = None) -> SuggestReport:
+    """Replace the article's pending suggestions with what its current text suggests.
+
+    Decided suggestions (accepted or rejected) are kept and never proposed
+    again, and nothing already linked to the article is suggested.
+    """
+    report = SuggestReport(articles=1)
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    proposals = extract(
+        title=article.title,
+        body=article.body,
+        dateline=article.dateline,
+        published=article.published_start if article.published_precision == "day" else None,
+        index=index,
+    )
+    existing = {suggestion_key(s): s for s in article.suggestions.all()}
+    linked_actors = set(article.actors.values_list("pk", flat=True))
+    linked_places = set(article.places.values_list("pk", flat=True))
+    wanted: dict[tuple, Proposal] = {}
+    for proposal in proposals:
+        if proposal.confidence < MIN_CONFIDENCE:
+            continue
+        if proposal.actor_id in linked_actors or proposal.place_id in linked_places:
+            continue
+        wanted[proposal.key] = proposal
+    stale = [s.pk for key, s in existing.items() if s.status == SuggestionStatus.PENDING and key not in wanted]
+    report.removed = Suggestion.objects.filter(pk__in=stale).delete()[0]
+    new, changed = [], []
+    for key, proposal in wanted.items():
+        current = existing.get(key)
+        if current is None:
+            new.append(_suggestion_from(article, proposal))
+        elif current.status == SuggestionStatus.PENDING and (
+            current.confidence != proposal.confidence or current.evidence != proposal.evidence
+        ):
+            current.confidence, current.evidence = proposal.confidence, proposal.evidence
+            changed.append(current)
+    Suggestion.objects.bulk_create(new)
+    Suggestion.objects.bulk_update(changed, ["confidence", "evidence"])
+    report.created, report.updated = len(new), len(changed)
+    return report
+
+
+def _suggestion_from(article: Article, proposal: Proposal) -> Suggestion:
+    return Suggestion(
+        article=article,
+        kind=proposal.kind,
+        actor_id=proposal.actor_id,
+        place_id=proposal.place_id,
+        candidate_name=proposal.candidate_name[:255],
+        date_start=proposal.date_start,
+        date_end=proposal.date_end,
+        date_precision=proposal.date_precision,
+        confidence=round(proposal.confidence, 4),
+        evidence=proposal.evidence,
+    )
+
+
+def suggest_for_articles(*, article_ids: Iterable[int], progress: bool = False) -> SuggestReport:
+    """Suggest for many articles, one transaction each: an interrupted run keeps what it finished."""
+    ids = sorted({int(pk) for pk in article_ids})
+    report = SuggestReport()
+    index = authority_index() if ids else None
+    with tqdm(total=len(ids), desc="suggesting", unit="article", disable=not progress) as bar:
+        for offset in range(0, len(ids), BATCH_SIZE):
+            batch = ids[offset : offset + BATCH_SIZE]
+            for article in Article.objects.filter(pk__in=batch).only("pk"):
+                one = article_suggest(article=article, index=index)
+                report.articles += 1
+                report.created += one.created
+                report.updated += one.updated
+                report.removed += one.removed
+            bar.update(len(batch))
+    return report
+
+
+@transaction.atomic
+def suggestion_accept(*, suggestion: Suggestion, user=None) -> Suggestion:
+    """Link the suggested access point to the article, creating the record for a new name."""
+    suggestion = Suggestion.objects.select_for_update().select_related("article").get(pk=suggestion.pk)
+    article = suggestion.article
+    if suggestion.kind == SuggestionKind.NEW_PERSON:
+        suggestion.actor, _ = Actor.objects.get_or_create(name=suggestion.candidate_name, type=ActorType.PERSON)
+    elif suggestion.kind == SuggestionKind.NEW_ORGANISATION:
+        suggestion.actor, _ = Actor.objects.get_or_create(name=suggestion.candidate_name, type=ActorType.ORGANISATION)
+    elif suggestion.kind == SuggestionKind.NEW_PLACE:
+        suggestion.place = Place.objects.filter(name=suggestion.candidate_name).first() or Place.objects.create(
+            name=suggestion.candidate_name, type=PlaceType.OTHER
+        )
+    if suggestion.actor_id:
+        article.actors.add(suggestion.actor_id)
+    if suggestion.place_id:
+        article.places.add(suggestion.place_id)
+    if suggestion.kind == SuggestionKind.DATE and article.published_start is None:
+        article.published_start, article.published_end = suggestion.date_start, suggestion.date_end
+        article.published_precision = suggestion.date_precision
+        article.save(update_fields=["published_start", "published_end", "published_precision", "updated_at"])
+    return _decide(suggestion, SuggestionStatus.ACCEPTED, user)
+
+
+@transaction.atomic
+def suggestion_reject(*, suggestion: Suggestion, user=None) -> Suggestion:
+    """Remember the rejection so that no later run proposes it again for this article."""
+    suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+    return _decide(suggestion, SuggestionStatus.REJECTED, user)
+
+
+def _decide(suggestion: Suggestion, status: str, user) -> Suggestion:
+    suggestion.status = status
+    suggestion.decided_by = user if user is not None and user.is_authenticated else None
+    suggestion.decided_at = timezone.now()
+    suggestion.save(update_fields=["status", "decided_by", "decided_at", "actor", "place"])
+    return suggestion
+
+
+def suggestions_accept_above(*, suggestions, threshold: float, user=None) -> int:
+    """Accept every pending suggestion among ``suggestions`` whose confidence is at least ``threshold``."""
+    if not 0 <= threshold <= 1:
+        raise ValueError(f"The confidence must be between 0 and 1, not {threshold}.")
+    chosen = list(suggestions.filter(status=SuggestionStatus.PENDING, confidence__gte=threshold).order_by("pk"))
+    with transaction.atomic():
+        for suggestion in chosen:
+            suggestion_accept(suggestion=suggestion, user=user)
+    return len(chosen)
