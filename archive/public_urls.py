@@ -1,13 +1,22 @@
 from django.urls import path
 
 from archive import views
+from archive.feeds import SearchFeed
 
 app_name = "archive"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
+    path("search/suggest", views.suggest, name="suggest"),
+    path("search/export.csv", views.export_csv, name="export_csv"),
+    path("search/export.json", views.export_json, name="export_json"),
+    path("search/feed/", SearchFeed(), name="feed"),
     path("articles/<slug:slug>/", views.article_detail, name="article"),
+    path("actors/", views.actor_index, name="actors"),
     path("actors/<int:pk>/", views.actor_detail, name="actor"),
+    path("places/", views.place_index, name="places"),
     path("places/<int:pk>/", views.place_detail, name="place"),
+    path("tags/", views.tag_index, name="tags"),
+    path("time/", views.time_index, name="time"),
 ]

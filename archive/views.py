@@ -1,8 +1,134 @@
-from django.http import HttpResponse
+"""The public research site: thin views over the search form, selectors and page builder."""
+
+from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET
+
+from archive import exports, search_page, selectors
+from archive.forms import PAGE_SIZES, SearchForm, SearchParams
+from archive.models import Actor, Place
+
+ACCESS_POINT_ARTICLES = 20
+COOCCURRING = 10
 
 
+@require_GET
 def home(request):
-    return HttpResponse("")
+    return redirect("archive:search")
 
 
-search = article_detail = actor_detail = place_detail = home
+@require_GET
+def search(request):
+    form = SearchForm(request.GET)
+    page = search_page.build(form.search_params())
+    context = {"page": page, "params": page.params, "page_sizes": PAGE_SIZES}
+    return render(request, "archive/search.html", context)
+
+
+def _site(request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+@require_GET
+def export_csv(request):
+    """Every article the search finds, as CSV, streamed so a large result set never sits in memory."""
+    params = SearchForm(request.GET).search_params()
+    response = StreamingHttpResponse(
+        exports.csv_lines(params, base_url=_site(request)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="archive-search.csv"'
+    return response
+
+
+@require_GET
+def export_json(request):
+    params = SearchForm(request.GET).search_params()
+    response = StreamingHttpResponse(
+        exports.json_chunks(params, base_url=_site(request)), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="archive-search.json"'
+    return response
+
+
+@require_GET
+def suggest(request):
+    """Typing suggestions: published access points and title words starting with what was typed."""
+    return JsonResponse({"suggestions": selectors.suggestions(request.GET.get("q", ""))})
+
+
+@require_GET
+def article_detail(request, slug):
+    article = selectors.article_for_page(slug)
+    if article is None:
+        raise Http404("No published article has this address.")
+    return render(
+        request,
+        "archive/article.html",
+        {"article": article, "similar": selectors.more_like(article), "url": request.build_absolute_uri()},
+    )
+
+
+def _access_point_search(params: SearchParams):
+    """One search for an actor's or place's page: its newest articles, timeline and companions."""
+    results = selectors.search(params, facets=("actor", "place", "year"))
+    return results, {
+        "rows": selectors.rows_for_hits(results.hits),
+        "total": results.total,
+        "timeline": search_page.timeline(params, results)[1],
+        "search_url": search_page.search_url(params.with_changes(sort="relevance")),
+    }
+
+
+@require_GET
+def actor_detail(request, pk):
+    actor = get_object_or_404(Actor.objects.published().prefetch_related("alternate_names"), pk=pk)
+    params = SearchParams(actors=(actor.pk,), sort="newest", per_page=ACCESS_POINT_ARTICLES)
+    results, context = _access_point_search(params)
+    others = [item for item in selectors.label_actor_counts(results.facets["actor"]) if item.value != str(actor.pk)]
+    context |= {
+        "actor": actor,
+        "co_actors": others[:COOCCURRING],
+        "co_places": selectors.label_place_counts(results.facets["place"])[:COOCCURRING],
+    }
+    return render(request, "archive/actor.html", context)
+
+
+@require_GET
+def place_detail(request, pk):
+    place = get_object_or_404(
+        Place.objects.published().select_related("parent").prefetch_related("alternate_names"), pk=pk
+    )
+    params = SearchParams(places=(place.pk,), sort="newest", per_page=ACCESS_POINT_ARTICLES)
+    results, context = _access_point_search(params)
+    counts = {item.value: item.count for item in results.facets["place"]}
+    children = [(child, counts.get(str(child.pk), 0)) for child in place.children.published().order_by("name")]
+    lineage = {str(node.pk) for node in [place, *place.ancestors()]} | {str(child.pk) for child, _ in children}
+    others = [item for item in selectors.label_place_counts(results.facets["place"]) if item.value not in lineage]
+    context |= {
+        "place": place,
+        "ancestors": [node for node in reversed(place.ancestors()) if node.status == "published"],
+        "children": children,
+        "co_actors": selectors.label_actor_counts(results.facets["actor"])[:COOCCURRING],
+        "co_places": others[:COOCCURRING],
+    }
+    return render(request, "archive/place.html", context)
+
+
+@require_GET
+def actor_index(request):
+    return render(request, "archive/actor_index.html", {"groups": selectors.actors_by_type()})
+
+
+@require_GET
+def place_index(request):
+    return render(request, "archive/place_index.html", {"roots": selectors.place_tree()})
+
+
+@require_GET
+def tag_index(request):
+    return render(request, "archive/tag_index.html", {"tags": selectors.tags_with_counts()})
+
+
+@require_GET
+def time_index(request):
+    return render(request, "archive/time_index.html", {"years": selectors.published_years()})

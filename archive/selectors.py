@@ -1,0 +1,301 @@
+"""Reads for the public site: searches, the rows behind hits, facet labels and browse pages.
+
+Only published articles are ever read here, and only published actors and
+places are ever named: the search engine filters on status and every row is
+loaded again through ``Article.objects.published()``, so an index that lags
+behind the database still shows nothing it should not.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, replace
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import ExtractMonth, ExtractYear
+from taggit.models import Tag
+
+from archive.forms import SearchParams
+from archive.models import Actor, ActorType, Article, ArticleStatus, DatePrecision, Place
+from archive.search import get_backend
+from archive.search.base import FACETS, FacetCount, Hit, SearchQuery, SearchResults
+
+EXPORT_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    article: Article
+    score: float
+    highlight: str
+
+
+def search_query(params: SearchParams, **overrides) -> SearchQuery:
+    """The engine's query for one state of the search page; without words, newest comes first."""
+    sort = "newest" if params.sort == "relevance" and not params.text else params.sort
+    query = SearchQuery(
+        text=params.text,
+        actors=params.actors,
+        places=params.places,
+        tags=params.tags,
+        sources=params.sources,
+        date_from=params.from_date,
+        date_to=params.to_date,
+        date_mode=params.date_mode,
+        sort=sort,
+        page=params.page,
+        per_page=params.per_page,
+    )
+    return replace(query, **overrides)
+
+
+def search(params: SearchParams, *, facets: tuple[str, ...] = FACETS, spellcheck: bool = False) -> SearchResults:
+    return get_backend().search(search_query(params, facets=facets, spellcheck=spellcheck))
+
+
+def count_matches(params: SearchParams) -> int:
+    """How many published articles a search finds, without facets or highlights."""
+    query = search_query(params, page=1, per_page=1, facets=(), highlight=False)
+    return get_backend().search(query).total
+
+
+def public_articles():
+    """Published articles with their published access points, ready for listing."""
+    return (
+        Article.objects.published()
+        .select_related("dateline_place")
+        .prefetch_related(
+            Prefetch("actors", queryset=Actor.objects.published().order_by("type", "name")),
+            Prefetch("places", queryset=Place.objects.published().select_related("parent")),
+            "tags",
+        )
+    )
+
+
+def rows_for_hits(hits: list[Hit]) -> list[ResultRow]:
+    """The articles behind the hits, in the hits' order, loaded in a fixed number of queries."""
+    by_id = public_articles().in_bulk([hit.article_id for hit in hits])
+    return [
+        ResultRow(article=by_id[hit.article_id], score=hit.score, highlight=hit.highlight)
+        for hit in hits
+        if hit.article_id in by_id
+    ]
+
+
+def iter_all_rows(params: SearchParams):
+    """Every article a search finds (not only one page), in chunks, for exports."""
+    page = 1
+    while True:
+        query = search_query(params, page=page, per_page=EXPORT_CHUNK, facets=(), highlight=False)
+        results = get_backend().search(query)
+        if not results.hits:
+            return
+        articles = public_articles().in_bulk([hit.article_id for hit in results.hits])
+        yield from (articles[hit.article_id] for hit in results.hits if hit.article_id in articles)
+        if page * EXPORT_CHUNK >= results.total:
+            return
+        page += 1
+
+
+def article_for_page(slug: str) -> Article | None:
+    return public_articles().prefetch_related("actors__alternate_names").filter(slug=slug).first()
+
+
+def more_like(article: Article, limit: int = 5) -> list[Article]:
+    hits = get_backend().more_like(article.pk, limit=limit)
+    return [row.article for row in rows_for_hits(hits) if row.article.pk != article.pk]
+
+
+# Facet labels -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Labelled:
+    value: str
+    label: str
+    count: int
+    detail: str = ""
+    group: str = ""
+
+
+def _ids(counts: list[FacetCount]) -> list[int]:
+    return [int(item.value) for item in counts if str(item.value).isdigit()]
+
+
+def label_actor_counts(counts: list[FacetCount]) -> list[Labelled]:
+    """Actor facet values with names and types; drafts and unknown ids are left out."""
+    actors = Actor.objects.published().in_bulk(_ids(counts))
+    labelled = []
+    for item in counts:
+        actor = actors.get(int(item.value)) if str(item.value).isdigit() else None
+        if actor is not None:
+            labelled.append(
+                Labelled(str(actor.pk), actor.name, item.count, detail=actor.get_type_display(), group=actor.type)
+            )
+    return labelled
+
+
+def group_actors_by_type(labelled: list[Labelled]) -> list[tuple[str, list[Labelled]]]:
+    groups = defaultdict(list)
+    for item in sorted(labelled, key=lambda item: (-item.count, item.label)):
+        groups[item.group].append(item)
+    return [(label, groups[value]) for value, label in ActorType.choices if groups[value]]
+
+
+def label_place_counts(counts: list[FacetCount]) -> list[Labelled]:
+    places = Place.objects.published().select_related("parent").in_bulk(_ids(counts))
+    labelled = []
+    for item in counts:
+        place = places.get(int(item.value)) if str(item.value).isdigit() else None
+        if place is not None:
+            parent = place.parent.name if place.parent and place.parent.status == "published" else ""
+            labelled.append(Labelled(str(place.pk), place.name, item.count, detail=parent, group=place.type))
+    return labelled
+
+
+def label_tag_counts(counts: list[FacetCount]) -> list[Labelled]:
+    names = dict(Tag.objects.filter(slug__in=[item.value for item in counts]).values_list("slug", "name"))
+    return [Labelled(item.value, names[item.value], item.count) for item in counts if item.value in names]
+
+
+def label_plain_counts(counts: list[FacetCount]) -> list[Labelled]:
+    return [Labelled(str(item.value), str(item.value), item.count) for item in counts if item.value]
+
+
+def label_month_counts(counts: list[FacetCount]) -> list[Labelled]:
+    labelled = []
+    for item in counts:
+        try:
+            month = dt.date.fromisoformat(f"{item.value}-01")
+        except ValueError:
+            continue
+        labelled.append(Labelled(str(item.value), f"{month:%B %Y}", item.count))
+    return sorted(labelled, key=lambda item: item.value)
+
+
+def names_for(params: SearchParams) -> dict[str, dict]:
+    """Display names for the filters a search uses."""
+    return {
+        "actors": dict(Actor.objects.filter(pk__in=params.actors).values_list("pk", "name")),
+        "places": dict(Place.objects.filter(pk__in=params.places).values_list("pk", "name")),
+        "tags": dict(Tag.objects.filter(slug__in=params.tags).values_list("slug", "name")),
+    }
+
+
+# Typing suggestions ------------------------------------------------------------------------
+
+
+SUGGESTIONS_PER_KIND = 5
+
+
+def suggestions(typed: str) -> list[dict]:
+    """Published actors, places and tags whose names start with what was typed, then title words.
+
+    Access points only count when a published article carries them; a title
+    word only when it finds a published article, so drafts never leak.
+    """
+    typed = " ".join(typed.split())[:100]
+    if len(typed) < 2:
+        return []
+    found = []
+    has_published = Q(articles__status=ArticleStatus.PUBLISHED)
+    starts = Q(name__istartswith=typed) | Q(name__icontains=f" {typed}")
+    for kind, model, alias in (("actor", Actor, "alternate_names__name"), ("place", Place, "alternate_names__name")):
+        matches = (
+            model.objects.published()
+            .filter(has_published)
+            .filter(starts | Q(**{f"{alias}__istartswith": typed}))
+            .distinct()
+            .order_by("name")[:SUGGESTIONS_PER_KIND]
+        )
+        for item in matches:
+            detail = item.get_type_display()
+            found.append({"kind": kind, "label": item.name, "detail": detail, "param": kind, "value": str(item.pk)})
+    tags = tags_with_counts().filter(name__istartswith=typed)[:SUGGESTIONS_PER_KIND]
+    found += [{"kind": "tag", "label": tag.name, "detail": "Tag", "param": "tag", "value": tag.slug} for tag in tags]
+    words = typed.rsplit(" ", 1)
+    for word in get_backend().suggest_terms(words[-1], limit=SUGGESTIONS_PER_KIND * 2):
+        text = f"{words[0]} {word}" if len(words) > 1 else word
+        if count_matches(SearchParams(text=word)):
+            found.append({"kind": "word", "label": text, "detail": "Search words", "param": "q", "value": text})
+        if sum(item["kind"] == "word" for item in found) >= SUGGESTIONS_PER_KIND:
+            break
+    return found
+
+
+# Browse pages -------------------------------------------------------------------------------
+
+
+def actors_by_type() -> list[tuple[str, list[Actor]]]:
+    """Published actors with their number of published articles, grouped by type."""
+    actors = Actor.objects.published().annotate(
+        article_count=Count("articles", filter=Q(articles__status=ArticleStatus.PUBLISHED), distinct=True)
+    )
+    groups = defaultdict(list)
+    for actor in actors.order_by("name"):
+        groups[actor.type].append(actor)
+    return [(label, groups[value]) for value, label in ActorType.choices if groups[value]]
+
+
+@dataclass
+class PlaceNode:
+    place: Place
+    count: int
+    children: list["PlaceNode"]
+
+
+def place_tree() -> list[PlaceNode]:
+    """Published places as a tree; each count includes the articles about the places inside it."""
+    places = {place.pk: place for place in Place.objects.published().order_by("name")}
+    links = Article.places.through.objects.filter(article__status=ArticleStatus.PUBLISHED, place_id__in=places)
+    articles_under = defaultdict(set)
+    for place_id, article_id in links.values_list("place_id", "article_id").iterator():
+        for node in [places[place_id], *places[place_id].ancestors()]:
+            if node.pk in places:
+                articles_under[node.pk].add(article_id)
+
+    def nearest_published_parent(place: Place) -> int | None:
+        return next((node.pk for node in place.ancestors() if node.pk in places), None)
+
+    nodes = {pk: PlaceNode(place, len(articles_under[pk]), []) for pk, place in places.items()}
+    roots = []
+    for pk, place in places.items():
+        parent_pk = nearest_published_parent(place)
+        (nodes[parent_pk].children if parent_pk else roots).append(nodes[pk])
+    return roots
+
+
+def tags_with_counts():
+    """Tags on published articles, with how many published articles carry each."""
+    published = Article.objects.published().values("pk")
+    return (
+        Tag.objects.filter(
+            taggit_taggeditem_items__content_type=ContentType.objects.get_for_model(Article),
+            taggit_taggeditem_items__object_id__in=published,
+        )
+        .annotate(article_count=Count("taggit_taggeditem_items", distinct=True))
+        .order_by("name")
+    )
+
+
+@dataclass(frozen=True)
+class YearCount:
+    year: int
+    count: int
+    months: list[tuple[dt.date, int]]
+
+
+def published_years() -> list[YearCount]:
+    """Published articles per year, and per month where the date is known to the month."""
+    dated = Article.objects.published().exclude(published_start=None)
+    years = dated.annotate(year=ExtractYear("published_start")).values("year").annotate(count=Count("pk"))
+    months = (
+        dated.exclude(published_precision=DatePrecision.YEAR)
+        .annotate(year=ExtractYear("published_start"), month=ExtractMonth("published_start"))
+        .values("year", "month")
+        .annotate(count=Count("pk"))
+    )
+    by_year = defaultdict(list)
+    for row in months.order_by("year", "month"):
+        by_year[row["year"]].append((dt.date(row["year"], row["month"], 1), row["count"]))
+    return [YearCount(row["year"], row["count"], by_year[row["year"]]) for row in years.order_by("-year")]
