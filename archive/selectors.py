@@ -65,7 +65,7 @@ def public_articles():
         Article.objects.published()
         .select_related("dateline_place")
         .prefetch_related(
-            Prefetch("actors", queryset=Actor.objects.published().order_by("type", "name")),
+            Prefetch("actors", queryset=Actor.objects.published().order_by("name")),
             Prefetch("places", queryset=Place.objects.published().select_related("parent")),
             "tags",
         )
