@@ -8,7 +8,9 @@ class ArchiveConfig(AppConfig):
 
     def ready(self):
         from archive import history
+        from archive.extraction import receivers as suggestion_receivers
         from archive.search import signals
 
         signals.connect()
         history.connect()
+        suggestion_receivers.connect()

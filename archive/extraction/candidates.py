@@ -139,7 +139,7 @@ def _classify(field, text, tokens, first, last, starts) -> Candidate | None:
     if len(words) <= 2 and (place_head or locative):
         cue = f"followed by '{place_head}'" if place_head else f"after '{before}'"
         return Candidate(SuggestionKind.NEW_PLACE, name, field, start, end, 0.6 if place_head else 0.55, cue)
-    personal = 2 <= len(words) <= 4 and all(_name_like(w) for w in words)
+    personal = 2 <= len(words) <= 4 and _name_like(words[0]) and all(_name_like(w, later=True) for w in words[1:])
     if title_cue and (personal or (len(words) == 1 and _name_like(words[0]))):
         return Candidate(SuggestionKind.NEW_PERSON, name, field, start, end, 0.75, "after a title")
     if not personal:
@@ -152,10 +152,13 @@ def _classify(field, text, tokens, first, last, starts) -> Candidate | None:
     return Candidate(SuggestionKind.NEW_PERSON, name, field, start, end, 0.3 if at_sentence_start else 0.4, "capitals")
 
 
-def _name_like(word: str) -> bool:
+def _name_like(word: str, *, later: bool = False) -> bool:
+    """Whether a capitalised word can be part of a personal name; after a first name, 'May' can."""
     lowered = word.lower()
     if lowered in NAME_PARTICLES:
         return True
+    if later:
+        return word[0].isupper() and lowered not in PERSON_TITLES and lowered not in ORGANISATION_HEADS
     return (
         word[0].isupper()
         and lowered not in STOPWORDS

@@ -73,7 +73,7 @@ def country_records(codes: set[str] | None = None) -> list[CountryRecord]:
             record.names[name] = NameKind.VARIANT
         if getattr(iso, "official_name", ""):
             record.names[iso.official_name] = NameKind.OFFICIAL
-        extra, demonyms = (table.get(code, []) + ["", ""])[:2]
+        extra, demonyms = ([*table.get(code, []), "", ""])[:2]
         for name in _split(extra):
             record.names[name] = name_kind(name)
         record.demonyms = _split(demonyms)

@@ -21,7 +21,7 @@ def curated_actors() -> list[tuple[str, str, list[str]]]:
     with (DATA_DIR / "actors.tsv").open(encoding="utf-8") as handle:
         for row in csv.reader((line for line in handle if not line.startswith("#")), delimiter="\t"):
             if row:
-                type_, name, alternates = (row + [""])[:3]
+                type_, name, alternates = ([*row, ""])[:3]
                 rows.append((type_, name, [a.strip() for a in alternates.split(";") if a.strip()]))
     return rows
 

@@ -1,0 +1,37 @@
+"""Re-run the access-point suggestions for all articles or some."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from archive.models import Article
+from archive.services.suggestions import suggest_for_articles
+
+
+class Command(BaseCommand):
+    help = (
+        "Suggest actors, places and dates for articles (all by default). Each article is committed on its own, "
+        "so an interrupted run can simply be started again; rejected suggestions never come back."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("ids", nargs="*", type=int, help="Article ids (default: every article).")
+        parser.add_argument("--status", help="Only articles with this status (draft, in_review, published, withdrawn).")
+
+    def handle(self, *args, ids, status, **options):
+        articles = Article.objects.all()
+        if ids:
+            articles = articles.filter(pk__in=ids)
+            missing = sorted(set(ids) - set(articles.values_list("pk", flat=True)))
+            if missing:
+                raise CommandError(f"No article with id {', '.join(map(str, missing))}.")
+        if status:
+            articles = articles.filter(status=status)
+        try:
+            report = suggest_for_articles(article_ids=articles.values_list("pk", flat=True), progress=True)
+        except KeyboardInterrupt as exc:
+            raise CommandError(
+                "Interrupted: the articles already done keep their suggestions; run again to finish."
+            ) from exc
+        self.stdout.write(
+            f"Suggestions for {report.articles} articles: {report.created} new, {report.updated} updated, "
+            f"{report.removed} withdrawn."
+        )

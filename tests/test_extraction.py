@@ -1,0 +1,161 @@
+"""What the extractor proposes for real text, with only the gazetteer and the actor seeds loaded."""
+
+import datetime as dt
+
+import pytest
+
+from archive.extraction.pipeline import extract
+from archive.models import Actor, DatePrecision, Place, PlaceType, SuggestionKind
+from tests.extraction_support import authorities, seed_record  # noqa: F401 (fixture)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("authorities")]
+
+
+def _run(body: str, *, title: str = "", dateline: str = "", published: dt.date | None = dt.date(2016, 2, 24)):
+    return extract(title=title, body=body, dateline=dateline, published=published)
+
+
+def _actors(proposals, threshold=0.5) -> set[str]:
+    ids = {p.actor_id for p in proposals if p.kind == SuggestionKind.ACTOR and p.confidence >= threshold}
+    return set(Actor.objects.filter(pk__in=ids).values_list("name", flat=True))
+
+
+def _places(proposals, threshold=0.5) -> dict[str, Place]:
+    ids = {p.place_id for p in proposals if p.kind == SuggestionKind.PLACE and p.confidence >= threshold}
+    return {place.name: place for place in Place.objects.filter(pk__in=ids)}
+
+
+def _candidates(proposals, kind) -> dict[str, object]:
+    return {p.candidate_name: p for p in proposals if p.kind == kind}
+
+
+@pytest.fixture
+def seed():
+    record = seed_record()
+    proposals = extract(title=record.title, body=record.body, published=record.published.start)
+    return record, proposals
+
+
+def test_seed_article_known_actors(seed):
+    """The seed article names Italy, the United States, the Islamic State and NATO."""
+    _, proposals = seed
+    assert {"Italy", "United States", "Islamic State", "North Atlantic Treaty Organization"} <= _actors(proposals)
+
+
+def test_islamic_state_found_from_isis_and_its_name(seed):
+    """'Isis' (written as a word) and 'Islamic State' are both evidence for the Islamic State."""
+    record, proposals = seed
+    islamic_state = Actor.objects.get(name="Islamic State")
+    proposal = next(p for p in proposals if p.actor_id == islamic_state.pk)
+    words = {item["text"] for item in proposal.evidence}
+    assert {"Isis", "Islamic State"} <= words
+
+
+def test_seed_article_new_person(seed):
+    """Noureddine Chouchane is not in the authority records: he is proposed as a new person."""
+    record, proposals = seed
+    people = _candidates(proposals, SuggestionKind.NEW_PERSON)
+    chouchane = people["Noureddine Chouchane"]
+    evidence = chouchane.evidence[0]
+    assert record.body[evidence["start"] : evidence["end"]] == "Noureddine Chouchane"
+    assert chouchane.confidence >= 0.5
+
+
+def test_seed_article_places(seed):
+    """Libya, Tunisia and Sabratha come from the gazetteer; Sicily and Sigonella are proposed as new places."""
+    _, proposals = seed
+    places = _places(proposals)
+    assert {"Libya", "Tunisia", "Italy"} <= set(places)
+    sabratha = next(p for p in places.values() if "Sabratha" in p.all_names())
+    assert sabratha.parent.name == "Libya"
+    assert {"Sicily", "Sigonella"} <= set(_candidates(proposals, SuggestionKind.NEW_PLACE))
+
+
+def test_seed_article_dates(seed):
+    """The published date and 'last week' (the week before the published date) are proposed as ranges."""
+    _, proposals = seed
+    dates = {(p.date_start, p.date_end, p.date_precision): p for p in proposals if p.kind == SuggestionKind.DATE}
+    assert (dt.date(2016, 2, 24), dt.date(2016, 2, 24), DatePrecision.DAY) in dates
+    last_week = dates[(dt.date(2016, 2, 15), dt.date(2016, 2, 21), DatePrecision.WEEK)]
+    assert last_week.evidence[0]["text"] == "last week"
+
+
+def test_every_evidence_points_at_its_words(seed):
+    """Each piece of evidence gives the field and the offsets of exactly the words it quotes."""
+    record, proposals = seed
+    fields = {"title": record.title, "body": record.body}
+    for proposal in proposals:
+        for item in proposal.evidence:
+            if item["field"] in fields:
+                assert fields[item["field"]][item["start"] : item["end"]] == item["text"]
+
+
+def test_pronoun_us_is_not_the_country():
+    """'us' the pronoun never suggests the United States; 'US' does."""
+    assert "United States" not in _actors(_run("The minister told us that the talks would resume."))
+    assert "United States" in _actors(_run("US officials said the talks would resume."))
+
+
+def test_may_the_person_is_not_a_date():
+    """'Theresa May' is a person, not the month; 'in May' is the month."""
+    proposals = _run("Prime Minister Theresa May said the talks would resume.")
+    assert not [p for p in proposals if p.kind == SuggestionKind.DATE and p.date_start.month == 5]
+    assert "Theresa May" in _candidates(proposals, SuggestionKind.NEW_PERSON)
+    dated = _run("The talks will resume in May, officials said.")
+    assert (dt.date(2016, 5, 1), dt.date(2016, 5, 31)) in {
+        (p.date_start, p.date_end) for p in dated if p.kind == SuggestionKind.DATE
+    }
+
+
+def test_georgia_the_us_state_next_to_atlanta():
+    """'Atlanta, Georgia' is the US state; 'Tbilisi, Georgia' is the country."""
+    us_story = _places(_run("The company is based in Atlanta, Georgia, where it employs 2,000 people."))
+    assert us_story["Georgia"].type == PlaceType.REGION
+    assert "United States" in us_story
+    caucasus = _places(_run("Protesters gathered in Tbilisi, Georgia, on Monday."))
+    assert caucasus["Georgia"].type == PlaceType.COUNTRY
+
+
+def test_jordan_the_person_is_not_the_country():
+    """'Michael Jordan' is a person; 'King Abdullah of Jordan' names the country."""
+    proposals = _run("Michael Jordan scored 30 points in Chicago on Monday.")
+    assert "Jordan" not in _places(proposals)
+    assert "Jordan" not in _actors(proposals)
+    assert "Michael Jordan" in _candidates(proposals, SuggestionKind.NEW_PERSON)
+    assert "Jordan" in _places(_run("King Abdullah of Jordan met the envoy in Amman."))
+
+
+def test_turkey_the_bird_is_not_the_country():
+    """Case matters for names: 'turkey' on a menu is not Turkey."""
+    assert "Turkey" not in _places(_run("They served roast turkey at the embassy dinner."))
+
+
+def test_demonym_suggests_the_country():
+    """'Italian officials' suggests Italy, with 'Italian' as its evidence."""
+    proposals = _run("Italian officials declined to comment.")
+    italy = Place.objects.get(name="Italy", type=PlaceType.COUNTRY)
+    proposal = next(p for p in proposals if p.place_id == italy.pk)
+    assert proposal.evidence[0]["text"] == "Italian"
+
+
+def test_dateline_city_and_its_country():
+    """A dateline 'SALVADOR, Feb 26' suggests the city, its country and the date."""
+    proposals = _run("Coffee exports rose.", dateline="SALVADOR, Feb 26 -", published=dt.date(1987, 2, 26))
+    places = _places(proposals, threshold=0.9)
+    assert places["Salvador"].type == PlaceType.CITY
+    assert "Brazil" in places
+    assert dt.date(1987, 2, 26) in {p.date_start for p in proposals if p.kind == SuggestionKind.DATE}
+
+
+def test_absolute_and_relative_dates():
+    """'Feb 24, 2016' is a day; 'on Monday' is the Monday before a Wednesday story."""
+    proposals = _run("The deal signed on Feb 24, 2016 was announced on Monday.", published=dt.date(2016, 2, 24))
+    days = {(p.date_start, p.evidence[0]["text"]) for p in proposals if p.kind == SuggestionKind.DATE}
+    assert (dt.date(2016, 2, 24), "Feb 24, 2016") in days
+    assert (dt.date(2016, 2, 22), "on Monday") in days
+
+
+def test_organisation_candidate():
+    """An unknown name ending in an organisation word is proposed as a new organisation."""
+    proposals = _run("The Libyan National Oil Corporation said output fell.")
+    assert "National Oil Corporation" in _candidates(proposals, SuggestionKind.NEW_ORGANISATION)
