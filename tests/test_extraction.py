@@ -44,7 +44,7 @@ def test_seed_article_known_actors(seed):
 
 def test_islamic_state_found_from_isis_and_its_name(seed):
     """'Isis' (written as a word) and 'Islamic State' are both evidence for the Islamic State."""
-    record, proposals = seed
+    _, proposals = seed
     islamic_state = Actor.objects.get(name="Islamic State")
     proposal = next(p for p in proposals if p.actor_id == islamic_state.pk)
     words = {item["text"] for item in proposal.evidence}
