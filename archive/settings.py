@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "taggit",
     "simple_history",
+    "rest_framework",
+    "drf_spectacular",
     "archive.apps.ArchiveConfig",
 ]
 
@@ -122,6 +124,24 @@ STATIC_ROOT = ARCHIVE_DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 TAGGIT_CASE_INSENSITIVE = True
+
+# The public JSON API under /api/: read-only, anonymous, paginated, described by OpenAPI.
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "News archive API",
+    "DESCRIPTION": "Read-only access to the archive's published articles, actors, places and tags.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {"ActorType": "archive.models.ActorType", "PlaceType": "archive.models.PlaceType"},
+}
 
 # The search engine, resolved lazily by archive.search.get_backend().
 ARCHIVE_SEARCH = {
