@@ -5,8 +5,6 @@ transaction does the work, so an import that saves many articles in one
 transaction is read in one batch.
 """
 
-import threading
-
 from django.db import transaction
 from django.db.models.signals import post_init, post_save
 
@@ -14,7 +12,6 @@ from archive.models import Article
 from archive.services.suggestions import suggest_for_articles
 
 TEXT_FIELDS = ("title", "body", "dateline")
-_local = threading.local()
 
 
 def _text(instance: Article) -> tuple:
@@ -38,19 +35,29 @@ def article_saved(sender, instance, created, raw=False, update_fields=None, **kw
 
 def _schedule(article_id: int) -> None:
     connection = transaction.get_connection()
-    registered = connection.in_atomic_block and any(
-        callback is _suggest_after_commit for _, callback, _ in connection.run_on_commit
-    )
-    if not registered:
-        _local.pending = set()
-    _local.pending.add(article_id)
-    if not registered:
-        transaction.on_commit(_suggest_after_commit, robust=True)
+    # One run per transaction; a callback that was rolled back (Django drops it) or already ran does not count.
+    scheduled = getattr(connection, "_archive_suggest_callback", None)
+    if (
+        connection.in_atomic_block
+        and scheduled is not None
+        and not scheduled.ran
+        and any(callback is scheduled for _, callback, _ in connection.run_on_commit)
+    ):
+        scheduled.article_ids.add(article_id)
+        return
+    scheduled = SuggestOnCommit({article_id})
+    connection._archive_suggest_callback = scheduled
+    transaction.on_commit(scheduled, robust=True)
 
 
-def _suggest_after_commit() -> None:
-    ids, _local.pending = _local.pending, set()
-    suggest_for_articles(article_ids=ids)
+class SuggestOnCommit:
+    def __init__(self, article_ids: set[int]):
+        self.article_ids = article_ids
+        self.ran = False
+
+    def __call__(self):
+        self.ran = True
+        suggest_for_articles(article_ids=self.article_ids)
 
 
 def connect() -> None:
