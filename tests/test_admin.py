@@ -6,64 +6,10 @@ import pytest
 from django.urls import reverse
 
 from archive.models import Actor, ActorName, ActorType, Article, ArticleStatus, Place, PlaceType
-from archive.search import get_backend
-from archive.search.base import SearchQuery
+from tests.admin_support import authority_form_data, change_form_data, found
 from tests.factories import ActorFactory, ActorNameFactory, ArticleFactory, PlaceFactory
 
 pytestmark = pytest.mark.django_db
-
-ALL_STATUSES = tuple(ArticleStatus.values)
-
-
-def found(text: str) -> set[int]:
-    results = get_backend().search(SearchQuery(text=text, statuses=ALL_STATUSES, per_page=100, highlight=False))
-    return {hit.article_id for hit in results.hits}
-
-
-def change_form_data(article: Article, **overrides) -> dict:
-    """What the admin change form posts for this article, with some fields changed."""
-    saved = article.pk is not None
-    data = {
-        "title": article.title,
-        "slug": article.slug,
-        "status": article.status,
-        "body": article.body,
-        "actors": [actor.pk for actor in article.actors.all()] if saved else [],
-        "places": [place.pk for place in article.places.all()] if saved else [],
-        "tags": ", ".join(article.tags.names()) if saved else "",
-        "dateline": article.dateline,
-        "dateline_place": article.dateline_place_id or "",
-        "byline": article.byline,
-        "source": article.source,
-        "source_url": article.source_url,
-        "language": article.language,
-        "published_start": article.published_start or "",
-        "published_end": article.published_end or "",
-        "published_precision": article.published_precision,
-        "published_at_0": "",
-        "published_at_1": "",
-        "duplicate_of": "",
-        "version": article.version,
-    }
-    data.update(overrides)
-    return data
-
-
-def authority_form_data(record, names: list[str], prefix: str, **overrides) -> dict:
-    """The actor or place change form with its alternate-names inline."""
-    existing = list(record.alternate_names.all())
-    data = {
-        f"{prefix}-TOTAL_FORMS": len(existing) + len(names),
-        f"{prefix}-INITIAL_FORMS": len(existing),
-        f"{prefix}-MIN_NUM_FORMS": 0,
-        f"{prefix}-MAX_NUM_FORMS": 1000,
-    }
-    for i, alias in enumerate(existing):
-        data.update({f"{prefix}-{i}-id": alias.pk, f"{prefix}-{i}-name": alias.name, f"{prefix}-{i}-kind": alias.kind})
-    for j, name in enumerate(names, start=len(existing)):
-        data.update({f"{prefix}-{j}-name": name, f"{prefix}-{j}-kind": "variant"})
-    data.update(overrides)
-    return data
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import Prefetch
 from django.template.response import TemplateResponse
+from simple_history.admin import SimpleHistoryAdmin
 
 from archive.admin import forms
 from archive.admin.filters import WorkQueueFilter
@@ -23,7 +24,8 @@ ADMIN_SEARCH_LIMIT = 10_000
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(SimpleHistoryAdmin):
+    form = forms.ArticleForm
     list_display = ["title", "status", "published_start", "actor_list", "place_list", "tag_list"]
     list_filter = ["status", WorkQueueFilter, "actors", "places", "tags", "source"]
     date_hierarchy = "published_start"
@@ -35,7 +37,7 @@ class ArticleAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     fieldsets = [
-        (None, {"fields": ["title", "slug", "status", "body"]}),
+        (None, {"fields": ["title", "slug", "status", "body", "version"]}),
         ("Access points", {"fields": ["actors", "places", "tags", "dateline", "dateline_place"]}),
         (
             "Publication",
@@ -105,11 +107,34 @@ class ArticleAdmin(admin.ModelAdmin):
             )
         return queryset.filter(pk__in=[hit.article_id for hit in results.hits]), False
 
+    history_list_display = ["status", "tag_names"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.user = request.user
+        return form
+
     def save_model(self, request, obj, form, change):
+        old = form.stored.status if form.stored else ArticleStatus.DRAFT
+        services.ensure_transition_allowed(user=request.user, old=old, new=obj.status)
         if not change:
             obj.created_by = request.user
         obj.updated_by = request.user
+        obj.version = form.cleaned_data["version"] + 1 if change else 1
+        # One history row per save, written by log_change once links and tags are saved too.
+        obj.skip_history_when_saving = True
         super().save_model(request, obj, form, change)
+
+    def log_addition(self, request, obj, message):
+        entry = super().log_addition(request, obj, message)
+        services.article_record_history(article=obj, reason="Added")
+        return entry
+
+    def log_change(self, request, obj, message):
+        """Runs after the fields, links and tags are all saved, both for the change form and a revert."""
+        entry = super().log_change(request, obj, message)
+        services.article_record_history(article=obj, reason=entry.get_change_message() or "No fields changed")
+        return entry
 
     @admin.display(description="actors")
     def actor_list(self, obj):

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.db.models import Count
+from simple_history.admin import SimpleHistoryAdmin
 from taggit.models import Tag
 
 from archive.models import Actor, ActorName, Place, PlaceName
@@ -17,7 +18,7 @@ class PlaceNameInline(admin.TabularInline):
     extra = 1
 
 
-class AuthorityAdmin(admin.ModelAdmin):
+class AuthorityAdmin(SimpleHistoryAdmin):
     """Shared by actors and places: the list shows how many articles each record describes."""
 
     list_per_page = 100

@@ -8,16 +8,16 @@ is raised so a change form opened before the bulk change cannot silently
 undo it.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 from taggit.models import Tag
 
+from archive.history import save_with_history
 from archive.models import Actor, Article, ArticleStatus, Place
 from archive.search.indexing import collected
 
@@ -72,8 +72,11 @@ def article_set_status(*, article: Article, status: str, user: AbstractBaseUser)
         article.status = status
         article.version = current.version + 1
         article.updated_by = user
-        article._change_reason = f"Status set to {Status(status).label}"
-        article.save(update_fields=["status", "version", "updated_by", "updated_at"])
+        save_with_history(
+            article,
+            reason=f"Status set to {Status(status).label}",
+            update_fields=["status", "version", "updated_by", "updated_at"],
+        )
     return True
 
 
@@ -88,7 +91,7 @@ def articles_set_status(*, articles: QuerySet[Article], status: str, user: Abstr
     """Move every article that may move to ``status``; the others are counted by the reason they stayed."""
     report = StatusReport()
     with transaction.atomic(), collected():
-        for article in articles.order_by("pk"):
+        for article in _each_locked(articles):
             error = transition_error(user=user, old=article.status, new=status)
             if error:
                 report.refused[error] = report.refused.get(error, 0) + 1
@@ -97,19 +100,33 @@ def articles_set_status(*, articles: QuerySet[Article], status: str, user: Abstr
     return report
 
 
-def _touch(article_ids: Iterable[int], user: AbstractBaseUser) -> None:
-    """Raise the version of articles whose links changed, so stale change forms are refused."""
-    Article.objects.filter(pk__in=list(article_ids)).update(
-        version=F("version") + 1, updated_by=user, updated_at=timezone.now()
-    )
+CHUNK = 500
+
+
+def _each_locked(articles: QuerySet[Article], *prefetch: str) -> Iterator[Article]:
+    """The articles in primary-key order, row-locked, fetched in chunks to keep SQL parameter lists short."""
+    ids = list(articles.order_by("pk").values_list("pk", flat=True).distinct())
+    for start in range(0, len(ids), CHUNK):
+        chunk = Article.objects.filter(pk__in=ids[start : start + CHUNK]).order_by("pk").select_for_update()
+        yield from chunk.prefetch_related(*prefetch)
+
+
+def _save_described(article: Article, *, user: AbstractBaseUser, reason: str) -> None:
+    """Raise the version (so change forms opened before are refused) and write one history row."""
+    article.version += 1
+    article.updated_by = user
+    save_with_history(article, reason=reason, update_fields=["version", "updated_by", "updated_at"])
 
 
 def _bulk_links(*, articles: QuerySet[Article], user: AbstractBaseUser, relation: str, targets: list, add: bool) -> int:
-    changed = []
+    names = ", ".join(str(target) for target in targets)
+    reason = f"{'Added' if add else 'Removed'} {relation} {names} (bulk action)"
+    changed = 0
     with transaction.atomic(), collected():
-        for article in articles.order_by("pk").prefetch_related(relation):
+        for article in _each_locked(articles, relation):
             manager = getattr(article, relation)
             linked = {target.pk for target in manager.all()}
+            article.skip_history_when_saving = True
             if add:
                 todo = [target for target in targets if target.pk not in linked]
                 if todo:
@@ -120,9 +137,9 @@ def _bulk_links(*, articles: QuerySet[Article], user: AbstractBaseUser, relation
                     # taggit removes tags by name, the other managers by object
                     manager.remove(*(target.name if relation == "tags" else target for target in todo))
             if todo:
-                changed.append(article.pk)
-        _touch(changed, user)
-    return len(changed)
+                _save_described(article, user=user, reason=reason)
+                changed += 1
+    return changed
 
 
 def articles_add_actors(*, articles: QuerySet[Article], actors: list[Actor], user: AbstractBaseUser) -> int:
@@ -157,3 +174,13 @@ def articles_remove_tags(*, articles: QuerySet[Article], names: list[str], user:
     """Untag every article; names that are no tag at all are ignored."""
     tags = [tag for name in names for tag in Tag.objects.filter(name__iexact=name)]
     return _bulk_links(articles=articles, user=user, relation="tags", targets=tags, add=False)
+
+
+def article_record_history(*, article: Article, reason: str) -> None:
+    """Write one history row with the article's fields, links and tags as they are now.
+
+    Callers that change fields and links in several steps switch history off
+    for the steps (``skip_history_when_saving``) and call this once at the
+    end, so one edit is one row, and the row includes the tags.
+    """
+    save_with_history(article, reason=reason, update_fields=["updated_at"])
