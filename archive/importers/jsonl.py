@@ -1,0 +1,43 @@
+"""JSON Lines: one JSON object per line, with the columns documented in ``archive.importers.mapping``."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from archive.importers.files import check_readable
+from archive.importers.mapping import FieldError, record_from_mapping
+from archive.importers.records import ArticleRecord, RecordError
+
+
+def parse_file(path: Path) -> Iterator[ArticleRecord | RecordError]:
+    check_readable(path)
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            if not raw.strip():
+                continue
+            yield parse_line(raw, file_name=path.name, number=number)
+
+
+def parse_line(raw: bytes, *, file_name: str, number: int) -> ArticleRecord | RecordError:
+    label = f"{file_name} line {number}"
+    try:
+        text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+    except UnicodeDecodeError as exc:
+        return RecordError(label, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} does not decode)")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return RecordError(label, f"not valid JSON ({exc.msg} at column {exc.colno})")
+    if not isinstance(data, dict):
+        return RecordError(label, "not a JSON object")
+    if data.get("id") not in (None, ""):
+        label = f"{label} (id={data['id']})"
+    try:
+        return record_from_mapping(data, label=label, source_file=file_name)
+    except FieldError as exc:
+        return RecordError(label, str(exc))
+
+
+def count_records(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(1 for line in handle if line.strip())
