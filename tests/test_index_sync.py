@@ -38,7 +38,7 @@ def test_nothing_reaches_the_index_before_commit(django_capture_on_commit_callba
     """Inside the transaction the change is only queued."""
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         ArticleFactory(body="Talks in Sabratha.")
-    assert len(callbacks) == 1
+    assert sum(isinstance(callback, indexing._ProcessQueueOnCommit) for callback in callbacks) == 1
     assert found("Sabratha") == []
     assert PendingIndexUpdate.objects.count() == 1
 

@@ -334,3 +334,15 @@ def test_clear_empties_the_index(engine, sigonella_article):
     index(engine, sigonella_article)
     engine.clear()
     assert engine.search(SearchQuery()).total == 0
+
+
+def test_no_spelling_suggestion_for_a_word_the_index_knows(engine, sigonella_article):
+    """A correctly spelled word that appears anywhere is never 'corrected'."""
+    index(engine, sigonella_article)
+    assert engine.search(SearchQuery(text="drone Nato", spellcheck=True)).suggestion == ""
+
+
+def test_spelling_suggestion_from_an_actor_name(engine, sigonella_article):
+    """Misspelled names of linked actors are corrected too."""
+    index(engine, sigonella_article)
+    assert engine.search(SearchQuery(text="Daesk", spellcheck=True)).suggestion == "daesh"
