@@ -1,11 +1,65 @@
 """Actors, places and tags: the authority records articles point to."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import Count
+from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 from taggit.models import Tag
 
-from archive.models import Actor, ActorName, Place, PlaceName
+from archive.models import Actor, ActorName, AuthorityStatus, Place, PlaceName
+from archive.services.authorities import authorities_merge, authority_status_error, linked_article_ids, merge_plan
+
+
+class MergeMixin:
+    """Merge duplicates from the list, and show on delete pages how many articles lose a link."""
+
+    actions = ["merge_records"]
+
+    def has_merge_permission(self, request):
+        """A merge changes the survivor and deletes the others: it needs both rights."""
+        return self.has_change_permission(request) and self.has_delete_permission(request)
+
+    @admin.action(description="Merge the selected records…", permissions=["merge"])
+    def merge_records(self, request, queryset):
+        records = list(queryset.order_by("pk"))
+        if len(records) < 2:
+            self.message_user(request, "Select at least two records to merge.", messages.ERROR)
+            return None
+        by_pk = {str(record.pk): record for record in records}
+        survivor = by_pk.get(request.POST.get("survivor", ""))
+        others = [record for record in records if record is not survivor]
+        if survivor is not None and "confirm" in request.POST:
+            plan = authorities_merge(survivor=survivor, merged=others, user=request.user)
+            self.message_user(
+                request,
+                f"Merged {', '.join(map(str, plan.merged))} into {survivor}: "
+                f"{plan.article_count} article{'s' if plan.article_count != 1 else ''} relinked.",
+                messages.SUCCESS,
+            )
+            return None
+        counts = {record.pk: len(linked_article_ids([record])) for record in records}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Merge {self.opts.verbose_name_plural}",
+            "opts": self.opts,
+            "choices": [(record, counts.get(record.pk, 0)) for record in records],
+            "plan": merge_plan(survivor=survivor, merged=others) if survivor is not None else None,
+            "is_tag": queryset.model is Tag,
+            "selected": list(by_pk),
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/archive/merge.html", context)
+
+    def get_deleted_objects(self, objs, request):
+        """Add the number of articles that lose their link to the delete confirmation's summary."""
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        records = list(objs)
+        if records:
+            linked = len(linked_article_ids(records))
+            model_count = {"Articles that lose this link (the articles stay)": linked, **model_count}
+        return deleted, model_count, perms_needed, protected
 
 
 class ActorNameInline(admin.TabularInline):
@@ -18,14 +72,41 @@ class PlaceNameInline(admin.TabularInline):
     extra = 1
 
 
-class AuthorityAdmin(SimpleHistoryAdmin):
+class AuthorityForm(forms.ModelForm):
+    """Refuses a status change to published from a user who may not publish (set by ``get_form``)."""
+
+    user = None
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        old = type(self.instance).objects.filter(pk=self.instance.pk).values_list("status", flat=True).first()
+        error = authority_status_error(user=self.user, old=old, new=status) if self.user else ""
+        if error:
+            raise forms.ValidationError(error)
+        return status
+
+
+class AuthorityAdmin(MergeMixin, SimpleHistoryAdmin):
     """Shared by actors and places: the list shows how many articles each record describes."""
 
+    form = AuthorityForm
     list_per_page = 100
     ordering = ["name", "pk"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_article_counts()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.user = request.user
+        return form
+
+    def get_changeform_initial_data(self, request):
+        """A new record starts as a draft for whoever may not publish it."""
+        initial = super().get_changeform_initial_data(request)
+        if authority_status_error(user=request.user, old=None, new=AuthorityStatus.PUBLISHED):
+            initial.setdefault("status", AuthorityStatus.DRAFT)
+        return initial
 
     @admin.display(description="articles", ordering="article_count")
     def article_count(self, obj):
@@ -56,7 +137,7 @@ admin.site.unregister(Tag)
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(MergeMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "article_count"]
     search_fields = ["name", "slug"]
     ordering = ["name", "pk"]

@@ -91,7 +91,7 @@ def articles_set_status(*, articles: QuerySet[Article], status: str, user: Abstr
     """Move every article that may move to ``status``; the others are counted by the reason they stayed."""
     report = StatusReport()
     with transaction.atomic(), collected():
-        for article in _each_locked(articles):
+        for article in each_locked(articles):
             error = transition_error(user=user, old=article.status, new=status)
             if error:
                 report.refused[error] = report.refused.get(error, 0) + 1
@@ -103,7 +103,7 @@ def articles_set_status(*, articles: QuerySet[Article], status: str, user: Abstr
 CHUNK = 500
 
 
-def _each_locked(articles: QuerySet[Article], *prefetch: str) -> Iterator[Article]:
+def each_locked(articles: QuerySet[Article], *prefetch: str) -> Iterator[Article]:
     """The articles in primary-key order, row-locked, fetched in chunks to keep SQL parameter lists short."""
     ids = list(articles.order_by("pk").values_list("pk", flat=True).distinct())
     for start in range(0, len(ids), CHUNK):
@@ -111,7 +111,7 @@ def _each_locked(articles: QuerySet[Article], *prefetch: str) -> Iterator[Articl
         yield from chunk.prefetch_related(*prefetch)
 
 
-def _save_described(article: Article, *, user: AbstractBaseUser, reason: str) -> None:
+def save_described(article: Article, *, user: AbstractBaseUser, reason: str) -> None:
     """Raise the version (so change forms opened before are refused) and write one history row."""
     article.version += 1
     article.updated_by = user
@@ -123,7 +123,7 @@ def _bulk_links(*, articles: QuerySet[Article], user: AbstractBaseUser, relation
     reason = f"{'Added' if add else 'Removed'} {relation} {names} (bulk action)"
     changed = 0
     with transaction.atomic(), collected():
-        for article in _each_locked(articles, relation):
+        for article in each_locked(articles, relation):
             manager = getattr(article, relation)
             linked = {target.pk for target in manager.all()}
             article.skip_history_when_saving = True
@@ -137,7 +137,7 @@ def _bulk_links(*, articles: QuerySet[Article], user: AbstractBaseUser, relation
                     # taggit removes tags by name, the other managers by object
                     manager.remove(*(target.name if relation == "tags" else target for target in todo))
             if todo:
-                _save_described(article, user=user, reason=reason)
+                save_described(article, user=user, reason=reason)
                 changed += 1
     return changed
 
