@@ -25,9 +25,9 @@ def parse_line(raw: bytes, *, file_name: str, number: int) -> ArticleRecord | Re
     except UnicodeDecodeError as exc:
         return RecordError(label, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} does not decode)")
     try:
-        data = json.loads(text)
+        data = json.loads(text.strip())
     except json.JSONDecodeError as exc:
-        return RecordError(label, f"not valid JSON ({exc.msg} at column {exc.colno})")
+        return RecordError(label, f"not valid JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})")
     if not isinstance(data, dict):
         return RecordError(label, "not a JSON object")
     if data.get("id") not in (None, ""):
