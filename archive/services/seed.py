@@ -104,11 +104,18 @@ def _describe(entry: dict, seed_dir: Path, actors: dict, places: dict) -> Articl
     if article is None:
         raise SeedError(f"{entry['seed']}: the seed article was not imported")
     try:
-        article.actors.add(*(actors[tuple(key)] for key in entry.get("actors", [])))
-        article.places.add(*(places[name] for name in entry.get("places", [])))
+        wanted_actors = {actors[tuple(key)] for key in entry.get("actors", [])}
+        wanted_places = {places[name] for name in entry.get("places", [])}
     except KeyError as exc:
         raise SeedError(f"{entry['seed']}: links to {exc.args[0]!r}, which the fixture does not define") from None
-    article.tags.add(*entry.get("tags", []))
+    # Only what is missing: adding an existing link still sends signals that save the article's history.
+    if missing_actors := wanted_actors - set(article.actors.all()):
+        article.actors.add(*missing_actors)
+    if missing_places := wanted_places - set(article.places.all()):
+        article.places.add(*missing_places)
+    present = {name.lower() for name in article.tags.names()}
+    if missing_tags := [tag for tag in entry.get("tags", []) if tag.lower() not in present]:
+        article.tags.add(*missing_tags)
     # A draft becomes what the fixture says; an article someone has reviewed or withdrawn keeps its status.
     if article.status == ArticleStatus.DRAFT and entry.get("status", ArticleStatus.DRAFT) != ArticleStatus.DRAFT:
         article.status = entry["status"]
