@@ -14,7 +14,8 @@ from archive import selectors
 from archive.forms import SearchParams
 from archive.search.base import SearchResults
 
-VISIBLE_FACET_VALUES = 8
+# Values listed per facet, most frequent first (chosen values are always listed).
+FACET_VALUES = 30
 TIMELINE_WIDTH, TIMELINE_HEIGHT, TIMELINE_AXIS = 640, 120, 18
 
 
@@ -173,17 +174,20 @@ def facet_groups(params: SearchParams, results: SearchResults) -> list[FacetGrou
             for item in items
         ]
 
-    actors = selectors.label_actor_counts(facets.get("actor", []))
+    def top(key: str, chosen) -> list:
+        return selectors.top_counts(facets.get(key, []), {str(value) for value in chosen}, FACET_VALUES)
+
+    actors = selectors.label_actor_counts(top("actor", params.actors))
     if actors:
         sections = [(title, options(items, "actors", int)) for title, items in selectors.group_actors_by_type(actors)]
         groups.append(FacetGroup("actor", "Actors", sections))
-    places = selectors.label_place_counts(facets.get("place", []))
+    places = selectors.label_place_counts(top("place", params.places))
     if places:
         groups.append(FacetGroup("place", "Places", [("", options(places, "places", int))]))
-    tags = selectors.label_tag_counts(facets.get("tag", []))
+    tags = selectors.label_tag_counts(top("tag", params.tags))
     if tags:
         groups.append(FacetGroup("tag", "Tags", [("", options(tags, "tags"))]))
-    sources = selectors.label_plain_counts(facets.get("source", []))
+    sources = selectors.label_plain_counts(top("source", params.sources))
     if sources:
         groups.append(FacetGroup("source", "Sources", [("", options(sources, "sources"))]))
     years = sorted(selectors.label_plain_counts(facets.get("year", [])), key=lambda item: item.value, reverse=True)

@@ -118,6 +118,11 @@ class Labelled:
     group: str = ""
 
 
+def top_counts(counts: list[FacetCount], chosen: set[str], limit: int) -> list[FacetCount]:
+    """The most frequent values (the engine lists them most frequent first), plus any chosen ones further down."""
+    return counts[:limit] + [item for item in counts[limit:] if str(item.value) in chosen]
+
+
 def _ids(counts: list[FacetCount]) -> list[int]:
     return [int(item.value) for item in counts if str(item.value).isdigit()]
 
@@ -245,22 +250,28 @@ class PlaceNode:
 
 
 def place_tree() -> list[PlaceNode]:
-    """Published places as a tree; each count includes the articles about the places inside it."""
+    """Published places as a tree; each count includes the articles about the places inside it.
+
+    The counts come from the engine's place facet over all published
+    articles, which already rolls every article up to the places above it.
+    """
+    counts = {item.value: item.count for item in search(SearchParams(), facets=("place",)).facets.get("place", [])}
     places = {place.pk: place for place in Place.objects.published().order_by("name")}
-    links = Article.places.through.objects.filter(article__status=ArticleStatus.PUBLISHED, place_id__in=places)
-    articles_under = defaultdict(set)
-    for place_id, article_id in links.values_list("place_id", "article_id").iterator():
-        for node in [places[place_id], *places[place_id].ancestors()]:
-            if node.pk in places:
-                articles_under[node.pk].add(article_id)
+    parents = dict(Place.objects.values_list("pk", "parent_id"))
 
-    def nearest_published_parent(place: Place) -> int | None:
-        return next((node.pk for node in place.ancestors() if node.pk in places), None)
+    def nearest_published_parent(pk: int) -> int | None:
+        seen, node = {pk}, parents.get(pk)
+        while node is not None and node not in seen:
+            if node in places:
+                return node
+            seen.add(node)
+            node = parents.get(node)
+        return None
 
-    nodes = {pk: PlaceNode(place, len(articles_under[pk]), []) for pk, place in places.items()}
+    nodes = {pk: PlaceNode(place, counts.get(str(pk), 0), []) for pk, place in places.items()}
     roots = []
-    for pk, place in places.items():
-        parent_pk = nearest_published_parent(place)
+    for pk in places:
+        parent_pk = nearest_published_parent(pk)
         (nodes[parent_pk].children if parent_pk else roots).append(nodes[pk])
     return roots
 

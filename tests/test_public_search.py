@@ -391,3 +391,12 @@ def test_draft_place_is_not_offered_as_a_facet(client, world, indexed):
     page = client.get("/search/").context["page"]
     places = next(group for group in page.facets if group.key == "place")
     assert "Undisclosed site" not in [o.label for o in places.sections[0][1]]
+
+
+def test_facets_list_the_most_frequent_values_only(client, indexed):
+    """An article with 35 tags shows 30 of them in the tag facet, the most frequent first."""
+    indexed(lambda: ArticleFactory(title="Everything at once", tags=[f"subject-{n:02d}" for n in range(35)]))
+    indexed(lambda: ArticleFactory(title="Twice tagged", tags=["subject-34"]))
+    counts = facet_counts(client.get("/search/"), "tag")
+    assert len(counts) == 30
+    assert counts["subject-34"] == 2

@@ -39,6 +39,10 @@ SEARCH_PARAMETERS = [
 ]
 
 
+# Values returned per facet, most frequent first (chosen values are always included).
+FACET_VALUES = 100
+
+
 def _facet_values(labelled) -> list[dict]:
     return [{"value": i.value, "label": i.label, "count": i.count, "detail": i.detail} for i in labelled]
 
@@ -50,6 +54,9 @@ class SearchView(APIView):
     def get(self, request):
         page = search_page.build(SearchForm(request.query_params).search_params())
         params, facets = page.params, page.results.facets
+
+        def top(key: str, chosen=()) -> list:
+            return selectors.top_counts(facets.get(key, []), {str(value) for value in chosen}, FACET_VALUES)
 
         def link(number: int) -> str | None:
             if not 1 <= number <= page.num_pages or number == params.page:
@@ -68,10 +75,10 @@ class SearchView(APIView):
                 "notices": page.notices,
                 "suggestion": page.suggestion,
                 "facets": {
-                    "actor": _facet_values(selectors.label_actor_counts(facets.get("actor", []))),
-                    "place": _facet_values(selectors.label_place_counts(facets.get("place", []))),
-                    "tag": _facet_values(selectors.label_tag_counts(facets.get("tag", []))),
-                    "source": _facet_values(selectors.label_plain_counts(facets.get("source", []))),
+                    "actor": _facet_values(selectors.label_actor_counts(top("actor", params.actors))),
+                    "place": _facet_values(selectors.label_place_counts(top("place", params.places))),
+                    "tag": _facet_values(selectors.label_tag_counts(top("tag", params.tags))),
+                    "source": _facet_values(selectors.label_plain_counts(top("source", params.sources))),
                     "year": _facet_values(selectors.label_plain_counts(facets.get("year", []))),
                     "month": _facet_values(selectors.label_month_counts(facets.get("month", []))),
                 },
