@@ -369,3 +369,35 @@ class Suggestion(models.Model):
     def __str__(self):
         target = self.actor or self.place or self.candidate_name or f"{self.date_start} to {self.date_end}"
         return f"{self.get_kind_display()}: {target}"
+
+
+class ImportJobStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(models.Model):
+    """Files uploaded in the admin and imported in the background; the result page reads this row."""
+
+    file_names = models.TextField(help_text="The uploaded files (and zip members), one per line.")
+    status = models.CharField(max_length=16, choices=ImportJobStatus.choices, default=ImportJobStatus.RUNNING)
+    total = models.PositiveIntegerField("files", default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    failures = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True, help_text="Why the whole import stopped, if it did.")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        verbose_name = "admin import"
+
+    def __str__(self):
+        return f"Import {self.pk} ({self.get_status_display()})"

@@ -1,5 +1,5 @@
 """The archivists' workbench: one module per kind of record, actions that call services."""
 
-from archive.admin import articles, authorities
+from archive.admin import articles, authorities, imports
 
-__all__ = ["articles", "authorities"]
+__all__ = ["articles", "authorities", "imports"]
