@@ -6,7 +6,7 @@ from django.db.models import Prefetch
 from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
-from archive.admin import forms
+from archive.admin import exports, forms
 from archive.admin.filters import WorkQueueFilter
 from archive.models import Actor, Article, ArticleStatus, Place
 from archive.search import get_backend
@@ -68,7 +68,10 @@ class ArticleAdmin(SimpleHistoryAdmin):
         ),
     ]
     raw_id_fields = ["duplicate_of"]
-    actions = ["add_tags", "remove_tags", "add_actors", "remove_actors", "add_places", "remove_places", "set_status"]
+    actions = [
+        *("add_tags", "remove_tags", "add_actors", "remove_actors", "add_places", "remove_places", "set_status"),
+        *("export_csv", "export_json"),
+    ]
 
     def get_queryset(self, request):
         return (
@@ -237,6 +240,14 @@ class ArticleAdmin(SimpleHistoryAdmin):
             return f"Set the status to {label} on {articles_phrase(report.changed)}."
 
         return self._bulk(request, queryset, form_class=forms.StatusForm, title="Set status", apply=apply)
+
+    @admin.action(description="Export articles as CSV", permissions=["view"])
+    def export_csv(self, request, queryset):
+        return exports.csv_response(queryset)
+
+    @admin.action(description="Export articles as JSON", permissions=["view"])
+    def export_json(self, request, queryset):
+        return exports.json_response(queryset)
 
 
 def _names(records) -> str:
