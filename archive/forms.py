@@ -20,6 +20,7 @@ DEFAULT_PAGE_SIZE = 20
 SORTS = {"relevance": "Relevance", "newest": "Newest first", "oldest": "Oldest first"}
 DATE_MODES = {"overlap": "Overlaps the period", "within": "Lies within the period"}
 MAX_FILTER_VALUES = 20
+MAX_ID_DIGITS = 18  # anything longer overflows a database integer
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,15 @@ class SearchParams:
 class SearchForm(forms.Form):
     """Reads the search page's URL parameters; ``search_params()`` gives the usable part with notices."""
 
-    q = forms.CharField(label="Search the archive", required=False, max_length=500)
+    q = forms.CharField(
+        label="Search the archive",
+        required=False,
+        max_length=500,
+        error_messages={
+            "max_length": "The search words were longer than 500 characters; they were ignored.",
+            "null_characters_not_allowed": "The search words contained a null character; they were ignored.",
+        },
+    )
     actor = forms.Field(required=False, widget=forms.MultipleHiddenInput)
     place = forms.Field(required=False, widget=forms.MultipleHiddenInput)
     tag = forms.Field(required=False, widget=forms.MultipleHiddenInput)
@@ -122,10 +131,11 @@ class SearchForm(forms.Form):
         raw = [value.strip() for value in self.data.getlist(name) if value.strip()][:MAX_FILTER_VALUES]
         wanted = []
         for value in raw:
-            if value.isdigit() and int(value) not in wanted:
+            is_id = value.isdigit() and len(value) <= MAX_ID_DIGITS
+            if is_id and int(value) not in wanted:
                 wanted.append(int(value))
-            elif not value.isdigit():
-                self.notices.append(f"“{value}” is not an {label} id; that filter was ignored.")
+            elif not is_id:
+                self.notices.append(f"“{value}” is not a valid {label} id; that filter was ignored.")
         known = set(model.objects.published().filter(pk__in=wanted).values_list("pk", flat=True))
         for pk in wanted:
             if pk not in known:
@@ -212,9 +222,7 @@ class SearchForm(forms.Form):
     def search_params(self) -> SearchParams:
         """The usable parameters; fields that failed basic validation fall back to their defaults."""
         self.is_valid()
-        for name, errors in self.errors.items():
-            if name == "q":
-                self.notices.append(f"The search words were too long ({errors[0]}); they were ignored.")
+        self.notices.extend(self.errors.get("q", []))
         data = self.cleaned_data
         return SearchParams(
             text=data.get("q", ""),

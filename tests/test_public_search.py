@@ -148,7 +148,11 @@ def test_total_and_pagination(client, indexed):
     ("params", "message"),
     [
         ({"actor": "999999"}, "There is no actor with id 999999; that filter was ignored."),
-        ({"actor": "abc"}, "“abc” is not an actor id; that filter was ignored."),
+        ({"actor": "abc"}, "“abc” is not a valid actor id; that filter was ignored."),
+        ({"actor": "9" * 30}, f"“{'9' * 30}” is not a valid actor id; that filter was ignored."),
+        ({"q": "drones " * 100}, "The search words were longer than 500 characters; they were ignored."),
+        ({"q": "drones\x00"}, "The search words contained a null character; they were ignored."),
+        ({"per_page": "-5"}, "Page size -5 is not offered; showing 10 results per page."),
         ({"place": "424242"}, "There is no place with id 424242; that filter was ignored."),
         ({"tag": "no-such-tag"}, "There is no tag “no-such-tag”; that filter was ignored."),
         ({"from": "2016-13"}, "The “from” date was ignored: &#x27;2016-13&#x27; is not a date: there is no month 13."),
