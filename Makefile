@@ -50,7 +50,7 @@ run: install
 	@mkdir -p "$${ARCHIVE_DATA_DIR:-var}"
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_seed
-	$(PY) manage.py check_index --quiet || $(PY) manage.py rebuild_index
+	$(PY) manage.py check_index -v 0 >/dev/null || $(PY) manage.py rebuild_index
 	$(PY) manage.py ensure_admin --url http://127.0.0.1:$(PORT)/
 	exec $(PY) manage.py runserver --noreload --insecure 127.0.0.1:$(PORT)
 

@@ -1,0 +1,82 @@
+"""Timing and memory helpers shared by the benchmark scripts."""
+
+import statistics
+import subprocess
+import time
+from pathlib import Path
+from dataclasses import asdict, dataclass
+
+import psutil
+
+POLL_SECONDS = 0.05
+
+
+@dataclass
+class Latency:
+    count: int
+    p50_ms: float
+    p95_ms: float
+    max_ms: float
+
+
+def summarise(samples_seconds: list[float]) -> dict:
+    """p50 / p95 / max in milliseconds (p95 by the nearest-rank method)."""
+    ordered = sorted(samples_seconds)
+    if not ordered:
+        return asdict(Latency(0, 0.0, 0.0, 0.0))
+    rank = max(0, min(len(ordered) - 1, round(0.95 * len(ordered) + 0.5) - 1))
+    return asdict(
+        Latency(
+            count=len(ordered),
+            p50_ms=round(statistics.median(ordered) * 1000, 2),
+            p95_ms=round(ordered[rank] * 1000, 2),
+            max_ms=round(ordered[-1] * 1000, 2),
+        )
+    )
+
+
+@dataclass
+class Measured:
+    returncode: int
+    wall_seconds: float
+    peak_rss_mb: float
+    peak_tree_rss_mb: float
+    output: str
+
+
+def run_measured(command: list[str], *, env: dict, cwd: str, log_path: Path) -> Measured:
+    """Run ``command`` and poll its memory: the largest single process, and the whole process tree summed
+    (Whoosh's multiprocess writer and import pools run children)."""
+    started = time.perf_counter()
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, text=True)
+        peak_single, peak_tree = _watch(process)
+    wall = time.perf_counter() - started
+    return Measured(
+        returncode=process.returncode,
+        wall_seconds=round(wall, 2),
+        peak_rss_mb=round(peak_single / 2**20, 1),
+        peak_tree_rss_mb=round(peak_tree / 2**20, 1),
+        output=Path(log_path).read_text(errors="replace"),
+    )
+
+
+def _watch(process: subprocess.Popen) -> tuple[int, int]:
+    watched = psutil.Process(process.pid)
+    peak_single = peak_tree = 0
+    while process.poll() is None:
+        try:
+            members = [watched, *watched.children(recursive=True)]
+            sizes = []
+            for member in members:
+                try:
+                    sizes.append(member.memory_info().rss)
+                except psutil.Error:
+                    continue
+            if sizes:
+                peak_single = max(peak_single, *sizes)
+                peak_tree = max(peak_tree, sum(sizes))
+        except psutil.Error:
+            pass
+        time.sleep(POLL_SECONDS)
+    return peak_single, peak_tree
