@@ -3,8 +3,8 @@
 import statistics
 import subprocess
 import time
-from pathlib import Path
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import psutil
 

@@ -21,9 +21,9 @@ from whoosh.support.charset import accent_map
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import summarise  # noqa: E402
-from queries import QUERIES  # noqa: E402
-from reuters import Story, corpus_files, read_stories  # noqa: E402
+from measure import summarise
+from queries import QUERIES
+from reuters import Story, corpus_files, read_stories
 
 TEXT_FIELDS = ["title", "body", "actor_names", "place_names", "tag_names", "dateline"]
 BOOSTS = {"title": 3.0, "actor_names": 1.5, "place_names": 1.5, "tag_names": 1.5}
