@@ -128,3 +128,23 @@ def _document(article):
     from archive.search.documents import article_document
 
     return article_document(Article.objects.for_indexing().get(pk=article.pk))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_indexing_indexes_everything_queued():
+    """Changes made while a background indexer runs are all indexed when the block ends."""
+    with indexing.background_indexing(batch_size=2):
+        articles = [ArticleFactory(body=f"Cocoa shipment {n}.") for n in range(5)]
+    assert get_backend().search(SearchQuery(text="cocoa")).total == len(articles)
+    assert PendingIndexUpdate.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_indexing_leaves_the_queue_for_the_next_run_when_interrupted():
+    """An interruption keeps what was not yet indexed in the queue; the next drain applies it."""
+    with pytest.raises(KeyboardInterrupt), indexing.background_indexing():
+        ArticleFactory.create_batch(3, body="Cocoa shipment.")
+        raise KeyboardInterrupt
+    indexing.process_queue()
+    assert get_backend().search(SearchQuery(text="cocoa")).total == 3
+    assert run("check_index")[0] == 0

@@ -8,7 +8,10 @@ progress keeps applied rows until its new index has absorbed them.
 """
 
 import logging
+import multiprocessing
+import os
 import threading
+import time
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +31,8 @@ BATCH_SIZE = 500
 RETRY_DELAY_SECONDS = 3.0
 
 _local = threading.local()
+# Set while a background indexer drains the queue for this process (bulk imports).
+_background = threading.Event()
 _retry_lock = threading.Lock()
 _retry_timer: threading.Timer | None = None
 
@@ -66,6 +71,8 @@ def collected():
 
 
 def _schedule_after_commit() -> None:
+    if _background.is_set():
+        return
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         process_queue()
@@ -96,7 +103,9 @@ class QueueReport:
     left: int = 0
 
 
-def process_queue(*, max_batches: int | None = None, include_applied: bool = False) -> QueueReport:
+def process_queue(
+    *, max_batches: int | None = None, include_applied: bool = False, batch_size: int = BATCH_SIZE
+) -> QueueReport:
     """Apply queued updates in batches until the queue is empty or the index is locked.
 
     ``include_applied`` also takes the rows a rebuild kept back, once its new index is live.
@@ -110,7 +119,7 @@ def process_queue(*, max_batches: int | None = None, include_applied: bool = Fal
     )
     batches = 0
     while max_batches is None or batches < max_batches:
-        rows = list(pending.order_by("pk")[:BATCH_SIZE])
+        rows = list(pending.order_by("pk")[:batch_size])
         if not rows:
             break
         batches += 1
@@ -174,6 +183,53 @@ def _retry() -> None:
 
 def pending_count() -> int:
     return PendingIndexUpdate.objects.filter(applied_to_live=False).count()
+
+
+@contextmanager
+def background_indexing(*, batch_size: int = 2000):
+    """Index queued updates in a second process while this one keeps writing the database.
+
+    A bulk import spends its time in two places, the database and the index
+    writer; a worker process puts them on two cores. The queue is the only
+    channel between them, so an interruption of either loses nothing: what
+    was not indexed stays queued for the next run.
+    """
+    from django.db import connection, connections
+
+    if connection.in_atomic_block or (connection.vendor == "sqlite" and connection.is_in_memory_db()):
+        # A second process could not see this transaction's rows or this in-memory database.
+        yield
+        process_queue(batch_size=batch_size)
+        return
+    connections.close_all()  # the worker must not share this process's database sockets
+    stop = multiprocessing.get_context("fork").Event()
+    worker = multiprocessing.get_context("fork").Process(
+        target=_index_worker, args=(stop, batch_size, os.getpid()), name="archive-indexer", daemon=True
+    )
+    worker.start()
+    _background.set()
+    try:
+        yield
+    finally:
+        _background.clear()
+        stop.set()
+        worker.join()
+    if worker.exitcode != 0:
+        logger.error("The background indexer stopped with status %s; indexing what is left here", worker.exitcode)
+    process_queue(batch_size=batch_size)
+
+
+def _index_worker(stop, batch_size: int, parent_pid: int) -> None:
+    try:
+        while os.getppid() == parent_pid:
+            finishing = stop.is_set()
+            report = process_queue(batch_size=batch_size)
+            if not (report.indexed or report.removed):
+                if finishing:
+                    return
+                time.sleep(0.1)
+    except KeyboardInterrupt:
+        return
 
 
 def document_batches(batch_size: int, queryset=None):

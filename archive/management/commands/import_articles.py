@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from archive.importers.files import FORMATS
+from archive.search.indexing import background_indexing
 from archive.services.imports import BATCH_SIZE, ImportReport, articles_import
 
 
@@ -28,14 +29,15 @@ class Command(BaseCommand):
             raise CommandError("--batch-size must be at least 1")
         report = ImportReport()
         try:
-            articles_import(
-                paths=paths,
-                format=format,
-                publish=publish,
-                batch_size=batch_size,
-                progress=not no_progress and options["verbosity"] > 0,
-                report=report,
-            )
+            with background_indexing():
+                articles_import(
+                    paths=paths,
+                    format=format,
+                    publish=publish,
+                    batch_size=batch_size,
+                    progress=not no_progress and options["verbosity"] > 0,
+                    report=report,
+                )
         except KeyboardInterrupt:
             raise CommandError(
                 f"Interrupted after {report.processed} records ({report.summary()}). "
