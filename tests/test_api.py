@@ -145,3 +145,19 @@ def test_openapi_schema_describes_every_endpoint(client):
     } <= set(schema["paths"])
     parameters = {p["name"] for p in schema["paths"]["/api/search/"]["get"]["parameters"]}
     assert {"q", "actor", "place", "tag", "from", "to", "date_mode", "sort", "page", "per_page"} <= parameters
+
+
+def test_api_root_lists_the_endpoints_in_json_and_html(client):
+    """/api/ links to every collection; a browser gets the browsable HTML page."""
+    data = client.get("/api/", HTTP_ACCEPT="application/json").json()
+    assert data == {
+        "search": "http://testserver/api/search/",
+        "articles": "http://testserver/api/articles/",
+        "actors": "http://testserver/api/actors/",
+        "places": "http://testserver/api/places/",
+        "tags": "http://testserver/api/tags/",
+        "schema": "http://testserver/api/schema/",
+    }
+    response = client.get("/api/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert "http://testserver/api/articles/" in response.content.decode()

@@ -47,6 +47,22 @@ def _facet_values(labelled) -> list[dict]:
     return [{"value": i.value, "label": i.label, "count": i.count, "detail": i.detail} for i in labelled]
 
 
+class APIRoot(APIView):
+    """The news archive's read-only API: search, then articles, actors, places and tags."""
+
+    @extend_schema(exclude=True)
+    def get(self, request):
+        routes = {
+            "search": "search",
+            "articles": "article-list",
+            "actors": "actor-list",
+            "places": "place-list",
+            "tags": "tag-list",
+            "schema": "schema",
+        }
+        return Response({key: request.build_absolute_uri(reverse(f"api:{name}")) for key, name in routes.items()})
+
+
 class SearchView(APIView):
     """Search published articles with the public site's filters, facets and sorting."""
 
