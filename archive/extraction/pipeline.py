@@ -18,6 +18,9 @@ from archive.models import ActorType, DatePrecision, NameKind, PlaceType, Sugges
 
 MAX_EVIDENCE = 10
 SMALL_CITY = 100_000
+LARGE_CITY = 1_000_000
+LEAD_CHARACTERS = 300
+SALIENT_KINDS = {SuggestionKind.ACTOR, SuggestionKind.PLACE}
 
 
 @dataclass(slots=True)
@@ -33,6 +36,7 @@ class Proposal:
     date_start: dt.date | None = None
     date_end: dt.date | None = None
     date_precision: str = ""
+    mentions: int = 1
 
     @property
     def key(self) -> tuple:
@@ -41,8 +45,9 @@ class Proposal:
         )
 
     def absorb(self, other: "Proposal") -> None:
-        """Two independent pieces of evidence for one access point make it likelier (a noisy OR)."""
-        self.confidence = min(0.99, 1 - (1 - self.confidence) * (1 - other.confidence))
+        """Keep the surest reading and count the mentions; ``settle`` turns both into the confidence."""
+        self.confidence = max(self.confidence, other.confidence)
+        self.mentions += other.mentions
         for item in other.evidence:
             if item not in self.evidence and len(self.evidence) < MAX_EVIDENCE:
                 self.evidence.append(item)
@@ -93,7 +98,31 @@ def extract(
             merged[proposal.key].absorb(proposal)
         else:
             merged[proposal.key] = proposal
+    for proposal in merged.values():
+        if proposal.kind in SALIENT_KINDS:
+            _settle(proposal)
     return sorted(merged.values(), key=lambda p: (-p.confidence, p.kind, p.key[1:4].__repr__()))
+
+
+def _settle(proposal: Proposal) -> None:
+    """How sure the words name the record, times how central the record is to the story.
+
+    An access point describes what a story is about: a place in the dateline
+    or the title, or named in the lead or again and again, matters more than
+    one named in passing at the end ("against the U.S. dollar").
+    """
+    fields = {item["field"] for item in proposal.evidence}
+    lead = any(item["field"] == "body" and item["start"] < LEAD_CHARACTERS for item in proposal.evidence)
+    if fields & {"title", "dateline"}:
+        salience = 1.0
+    elif lead:
+        salience = 0.9
+    elif proposal.mentions >= 2:
+        salience = 0.8
+    else:
+        salience = 0.6
+    repeated = min(0.1, 0.03 * (proposal.mentions - 1))
+    proposal.confidence = round(min(0.99, (proposal.confidence + repeated) * salience), 4)
 
 
 class _Resolver:
@@ -129,6 +158,11 @@ class _Resolver:
 
     def _resolve_mention(self, f: _Field, mention: Mention) -> list[Proposal]:
         entries = list(mention.entries)
+        if f.case_blind:
+            entries = [e for e in entries if self._readable_without_case(e)]
+        elif _followed_by_capital(f.text, mention.end):
+            # 'Delta Air Lines', 'Sterling Drug': a town's name opening a longer name is not the town.
+            entries = [e for e in entries if e.record != "place" or self.index.places[e.pk].type != PlaceType.CITY]
         person_context, other_first_name = self._person_context(f, mention)
         people = [e for e in entries if e.record == "actor" and self.index.actors[e.pk].type == ActorType.PERSON]
         surnames = [e for e in people if e.kind == SURNAME]
@@ -161,6 +195,18 @@ class _Resolver:
             )
         return proposals
 
+    def _readable_without_case(self, entry: NameEntry) -> bool:
+        """In an all-capitals headline 'TO' or 'BANK' could be any word: only distinctive names count there."""
+        if is_acronym(entry.form):
+            return True
+        if len(entry.form.strip()) <= 3:
+            return False
+        return (
+            entry.record != "place"
+            or self.index.places[entry.pk].type != PlaceType.CITY
+            or (self.index.places[entry.pk].population >= SMALL_CITY)
+        )
+
     def _person_context(self, f: _Field, mention: Mention) -> tuple[bool, bool]:
         """Whether a title or a first name stands just before these words ('Mr Jordan', 'Michael Jordan')."""
         if f.case_blind or " " in mention.text.strip():
@@ -181,8 +227,7 @@ class _Resolver:
 
         def score(entry: NameEntry) -> tuple:
             info = self.index.places[entry.pk]
-            ancestors = set(self.index.ancestors(entry.pk))
-            return (entry.pk in self.context, bool(ancestors & self.context), info.rank())
+            return (entry.pk in self.context, info.parent_id in self.context, info.rank())
 
         return max(entries, key=score)
 
@@ -192,9 +237,7 @@ class _Resolver:
         if f.name == "dateline":
             confidence = 0.95
         elif info.type == PlaceType.CITY and info.population < SMALL_CITY and not self._locative(f, mention):
-            confidence = min(confidence, 0.45)
-        if f.name == "title":
-            confidence = min(0.99, confidence + 0.05)
+            confidence = min(confidence, 0.25)
         if len({e.pk for e in mention.entries if e.record == "place"}) > 1:
             confidence *= 0.9
         evidence = [mention.evidence()]
@@ -213,13 +256,17 @@ class _Resolver:
         confidence = _name_confidence(entry)
         if entry.kind == SURNAME:
             confidence = 0.8 if entry.pk in self.full_names else 0.65
+            if mention.start in f.starts and not self._person_context(f, mention)[0]:
+                confidence = 0.45
         elif actor.type == ActorType.STATE:
             confidence = 0.7 if entry.kind == NameKind.DEMONYM else 0.75
             if self._locative(f, mention):
                 confidence = 0.45
-        if f.name == "title":
-            confidence = min(0.99, confidence + 0.05)
         return confidence
+
+
+def _followed_by_capital(text: str, end: int) -> bool:
+    return end + 1 < len(text) and text[end] == " " and text[end + 1].isupper()
 
 
 def _only_place(mention: Mention) -> bool:
