@@ -1,15 +1,55 @@
 """Actors, places and tags: the authority records articles point to."""
 
+import csv
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 from taggit.models import Tag
 
 from archive.models import Actor, ActorName, AuthorityStatus, Place, PlaceName
-from archive.services.authorities import authorities_merge, authority_status_error, linked_article_ids, merge_plan
+from archive.services.authorities import (
+    CSV_COLUMNS,
+    authorities_csv_check,
+    authorities_csv_import,
+    authorities_merge,
+    authority_csv_rows,
+    authority_status_error,
+    linked_article_ids,
+    merge_plan,
+)
+
+# An authority list is small; a bigger upload is almost certainly the wrong file.
+MAX_CSV_BYTES = 5 * 1024 * 1024
+
+
+class AuthorityCsvForm(forms.Form):
+    csv_file = forms.FileField(label="CSV file", required=False)
+    # The checked text rides along to the confirmation, so what is written is exactly what was checked.
+    text = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("csv_file")
+        if upload is not None:
+            if upload.size > MAX_CSV_BYTES:
+                raise forms.ValidationError("The file is larger than 5 MB; is it an authority list?")
+            try:
+                cleaned["text"] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise forms.ValidationError(
+                    "The file is not UTF-8 text; save it as CSV UTF-8 and upload it again."
+                ) from None
+        if not cleaned.get("text"):
+            raise forms.ValidationError("Choose a CSV file.")
+        return cleaned
 
 
 class MergeMixin:
@@ -91,6 +131,57 @@ class AuthorityAdmin(MergeMixin, SimpleHistoryAdmin):
 
     form = AuthorityForm
     list_per_page = 100
+    actions = ["merge_records", "export_authority_csv"]
+    change_list_template = "admin/archive/authority_change_list.html"
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_import_csv"
+        return [
+            path("import-csv/", self.admin_site.admin_view(self.import_csv_view), name=name),
+            *super().get_urls(),
+        ]
+
+    @admin.action(description="Export as CSV", permissions=["view"])
+    def export_authority_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="{self.opts.model_name}s.csv"'
+        writer = csv.writer(response)
+        records = queryset.order_by("name", "pk").prefetch_related("alternate_names")
+        if self.model is Place:
+            records = records.select_related("parent")
+        writer.writerows(authority_csv_rows(records=records))
+        return response
+
+    def import_csv_view(self, request):
+        """Upload, see every rejected row with its reason, then write the rows that passed."""
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        form = AuthorityCsvForm(request.POST or None, request.FILES or None)
+        check = None
+        if request.method == "POST" and form.is_valid():
+            text = form.cleaned_data["text"]
+            if "confirm" in request.POST:
+                report = authorities_csv_import(model=self.model, text=text, user=request.user)
+                level = messages.WARNING if report.rejected else messages.SUCCESS
+                self.message_user(
+                    request,
+                    f"Created {report.created} and updated {report.updated} {self.opts.verbose_name_plural}; "
+                    f"{len(report.rejected)} row{'s' if len(report.rejected) != 1 else ''} rejected.",
+                    level,
+                )
+                return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+            check = authorities_csv_check(model=self.model, text=text, user=request.user)
+            form = AuthorityCsvForm(initial={"text": text})
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Import {self.opts.verbose_name_plural} from CSV",
+            "opts": self.opts,
+            "form": form,
+            "check": check,
+            "columns": ", ".join(CSV_COLUMNS[self.model]),
+        }
+        return TemplateResponse(request, "admin/archive/authority_csv.html", context)
+
     ordering = ["name", "pk"]
 
     def get_queryset(self, request):
