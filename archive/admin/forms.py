@@ -1,7 +1,7 @@
 """Forms of the article admin: the change form with its version check, and the bulk-action forms."""
 
 from django import forms
-from django.contrib.admin.widgets import AutocompleteSelectMultiple
+from django.contrib.admin.widgets import AdminTextareaWidget, AutocompleteSelectMultiple
 from django.utils.html import format_html, format_html_join
 from taggit.forms import TagField
 from taggit.models import Tag
@@ -17,6 +17,13 @@ STALE_MESSAGE = (
 )
 
 
+class PlainTextField(forms.CharField):
+    """Text whose line ends are LF, as the importer stores them; browsers send CRLF from a textarea."""
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n")
+
+
 class ArticleForm(forms.ModelForm):
     """The change form; it carries the version it was opened at, and refuses a save over a newer one.
 
@@ -25,6 +32,7 @@ class ArticleForm(forms.ModelForm):
 
     user = None
     source_url = forms.URLField(label="Source URL", max_length=1000, required=False, assume_scheme="https")
+    body = PlainTextField(widget=AdminTextareaWidget, required=False)
 
     class Meta:
         model = Article
