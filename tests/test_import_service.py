@@ -273,3 +273,21 @@ def test_imported_seed_is_found_by_search(seed_dir):
     articles_import(paths=[seed_dir])
     results = get_backend().search(SearchQuery(text="Sigonella", statuses=("draft", "published")))
     assert [hit.article_id for hit in results.hits] == [Article.objects.get().pk]
+
+
+def test_dateline_place_created_later_in_the_run_is_linked_and_a_rerun_is_unchanged(tmp_path):
+    """A dateline naming a country that a later batch creates is linked at the end, so a re-run finds nothing to do."""
+    datelined = (
+        "&#2;\n<TITLE>RUBBER PRICES EASE</TITLE>\n<DATELINE>    SINGAPORE, March 12 - </DATELINE>"
+        "<BODY>Rubber eased.\n&#3;</BODY>"
+    )
+    path = reuters_file(
+        tmp_path / "r.sgm",
+        story(newid="1", places="<D>malaysia</D>", text=datelined),
+        story(newid="2", places="<D>singapore</D>"),
+    )
+    articles_import(paths=[path], batch_size=1)
+    singapore = Place.objects.get(name="Singapore")
+    assert Article.objects.get(provider_id="1").dateline_place == singapore
+    report = articles_import(paths=[path], batch_size=1)
+    assert (report.updated, report.unchanged) == (0, 2)

@@ -113,6 +113,7 @@ def articles_import(
             batch.append(record)
             keys.add(key)
         writer.write(batch)
+        writer.link_late_datelines()
     finally:
         bar.close()
     if not transaction.get_connection().in_atomic_block:
@@ -170,6 +171,8 @@ class _BatchWriter:
         self.places: dict[tuple[str, str], int] = {}
         self.tags: dict[str, int] = {}
         self.dateline_places: dict[str, int | None] = {}
+        # Dateline names that matched no place until a later batch created one.
+        self.late_datelines: dict[str, int] = {}
         self.content_type: ContentType | None = None
 
     def write(self, records: list[ArticleRecord]) -> None:
@@ -198,6 +201,7 @@ class _BatchWriter:
             self.places.clear()
             self.tags.clear()
             self.dateline_places.clear()
+            self.late_datelines.clear()
             (
                 self.report.created,
                 self.report.updated,
@@ -337,6 +341,10 @@ class _BatchWriter:
                         if alias != place.name
                     )
                 PlaceName.objects.bulk_create(names)
+                for place in places:
+                    key = place.name.lower()
+                    if key in self.dateline_places and self.dateline_places[key] is None:
+                        self.dateline_places[key] = self.late_datelines[key] = place.pk
         return self.places
 
     def _tag_ids(self, names: list[str]) -> dict[str, int]:
@@ -364,6 +372,16 @@ class _BatchWriter:
             for key in wanted:
                 self.dateline_places.setdefault(key, None)
         return self.dateline_places
+
+    def link_late_datelines(self) -> None:
+        """Give earlier articles of the run the dateline place a later batch created, as a re-run would."""
+        for name, place_id in self.late_datelines.items():
+            with transaction.atomic(), indexing.collected():
+                articles = Article.objects.filter(dateline_place__isnull=True, dateline__istartswith=f"{name},")
+                ids = list(articles.values_list("pk", flat=True))
+                Article.objects.filter(pk__in=ids).update(dateline_place_id=place_id)
+                indexing.queue_articles(ids)
+        self.late_datelines.clear()
 
     # Articles.
 
