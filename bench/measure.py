@@ -1,5 +1,6 @@
 """Timing and memory helpers shared by the benchmark scripts."""
 
+import math
 import statistics
 import subprocess
 import time
@@ -24,7 +25,7 @@ def summarise(samples_seconds: list[float]) -> dict:
     ordered = sorted(samples_seconds)
     if not ordered:
         return asdict(Latency(0, 0.0, 0.0, 0.0))
-    rank = max(0, min(len(ordered) - 1, round(0.95 * len(ordered) + 0.5) - 1))
+    rank = max(0, math.ceil(0.95 * len(ordered)) - 1)
     return asdict(
         Latency(
             count=len(ordered),
