@@ -157,5 +157,5 @@ def test_absolute_and_relative_dates():
 
 def test_organisation_candidate():
     """An unknown name ending in an organisation word is proposed as a new organisation."""
-    proposals = _run("The Libyan National Oil Corporation said output fell.")
+    proposals = _run("The state-run National Oil Corporation said output fell.")
     assert "National Oil Corporation" in _candidates(proposals, SuggestionKind.NEW_ORGANISATION)

@@ -42,6 +42,9 @@ def case_matches(form: str, segment: str, *, shouting: bool) -> bool:
         return letters >= 4 and not shouting and segment == form[0] + form[1:].lower()
     if shouting:
         return True
+    if segment.isupper() and sum(c.isalpha() for c in segment) <= 4:
+        # In ordinary text a short word in capitals is an acronym ('ICO'), not a name ('Icó').
+        return False
     for index, char in enumerate(form):
         starts_word = index == 0 or not form[index - 1].isalnum()
         if char.isupper() and starts_word and not segment[index].isupper():
@@ -50,11 +53,15 @@ def case_matches(form: str, segment: str, *, shouting: bool) -> bool:
 
 
 def find_mentions(index: AuthorityIndex, field: str, text: str) -> list[Mention]:
-    """The longest non-overlapping known names in ``text``, leftmost first."""
+    """The longest non-overlapping known names in ``text``, leftmost first.
+
+    A dateline writes its place in capitals by convention ('NEW YORK, March 3'),
+    so case says nothing there.
+    """
     if not index.size or not text:
         return []
     folded = fold(text)
-    shouting = is_shouting(text)
+    shouting = is_shouting(text) or field == "dateline"
     found: list[Mention] = []
     for last, (length, entries) in index.automaton.iter(folded):
         start, end = last - length + 1, last + 1

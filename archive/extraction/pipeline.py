@@ -12,7 +12,7 @@ from archive.extraction.authorities import SURNAME, AuthorityIndex, NameEntry, a
 from archive.extraction.candidates import find_candidates
 from archive.extraction.dates import find_dates
 from archive.extraction.matcher import Mention, find_mentions, is_acronym
-from archive.extraction.text import is_shouting, is_title_case, previous_word, sentence_starts
+from archive.extraction.text import is_shouting, is_title_case, next_word, previous_word, sentence_starts
 from archive.extraction.vocabulary import LOCATIVE, PERSON_TITLES, STOPWORDS
 from archive.models import ActorType, DatePrecision, NameKind, PlaceType, SuggestionKind
 
@@ -21,6 +21,7 @@ SMALL_CITY = 100_000
 LARGE_CITY = 1_000_000
 LEAD_CHARACTERS = 300
 SALIENT_KINDS = {SuggestionKind.ACTOR, SuggestionKind.PLACE}
+ATTRIBUTIVE_RE = re.compile(r"(?:'s)?\s+(?:administration|government|cabinet|era|years|doctrine|presidency)\b", re.I)
 
 
 @dataclass(slots=True)
@@ -161,10 +162,14 @@ class _Resolver:
         if f.case_blind:
             entries = [e for e in entries if self._readable_without_case(e)]
         elif _followed_by_capital(f.text, mention.end):
-            # 'Delta Air Lines', 'Sterling Drug': a town's name opening a longer name is not the town.
-            entries = [e for e in entries if e.record != "place" or self.index.places[e.pk].type != PlaceType.CITY]
+            # 'Delta Air Lines', 'British Columbia': a town's name or a demonym opening a longer name is neither.
+            entries = [e for e in entries if not self._opens_longer_name(f, mention, e)]
         person_context, other_first_name = self._person_context(f, mention)
         people = [e for e in entries if e.record == "actor" and self.index.actors[e.pk].type == ActorType.PERSON]
+        if people and ATTRIBUTIVE_RE.match(f.text, mention.end):
+            # 'the Reagan administration' speaks of a government, not of the person.
+            entries = [e for e in entries if e not in people]
+            people = []
         surnames = [e for e in people if e.kind == SURNAME]
         if other_first_name:
             entries = [e for e in entries if e not in surnames and not _single_word_place_or_state(self.index, e)]
@@ -173,7 +178,11 @@ class _Resolver:
         elif person_context:
             entries = [e for e in entries if not _single_word_place_or_state(self.index, e)]
         if surnames and any(e not in surnames for e in entries):
-            entries = [e for e in entries if e not in surnames or e.pk in self.full_names]
+            if any(e.pk in self.full_names for e in surnames):
+                # 'Lawson' after 'Nigel Lawson' is the Chancellor, not a town called Lawson.
+                entries = [e for e in surnames if e.pk in self.full_names]
+            else:
+                entries = [e for e in entries if e not in surnames]
         if len({e.pk for e in entries if e in surnames}) > 1:
             named = [e for e in entries if e in surnames and e.pk in self.full_names]
             entries = [e for e in entries if e not in surnames] + named
@@ -194,6 +203,12 @@ class _Resolver:
                 )
             )
         return proposals
+
+    def _opens_longer_name(self, f: _Field, mention: Mention, entry: NameEntry) -> bool:
+        if entry.kind == NameKind.DEMONYM:
+            following, _, _ = next_word(f.text, mention.end)
+            return following.lower() not in PERSON_TITLES and following.lower() not in STOPWORDS
+        return entry.record == "place" and self.index.places[entry.pk].type == PlaceType.CITY
 
     def _readable_without_case(self, entry: NameEntry) -> bool:
         """In an all-capitals headline 'TO' or 'BANK' could be any word: only distinctive names count there."""
