@@ -10,9 +10,12 @@ import csv
 import json
 from collections.abc import Iterator
 
+from django.urls import reverse
+
 from archive import selectors
 from archive.forms import SearchParams
-from archive.models import Article, Place
+from archive.models import Place
+from archive.selectors import ExportRow
 
 COLUMNS = (
     "id",
@@ -51,10 +54,9 @@ class CountryCodes:
         return ""
 
 
-def article_record(article: Article, *, base_url: str, countries: CountryCodes) -> dict:
+def article_record(row: ExportRow, *, article_url: str, countries: CountryCodes) -> dict:
     """One article as export fields; lists stay lists (CSV joins them)."""
-    actors = list(article.actors.all())
-    places = list(article.places.all())
+    article, actors, places = row.article, row.actors, row.places
     start = article.published_start
     published = ""
     if start:
@@ -63,7 +65,7 @@ def article_record(article: Article, *, base_url: str, countries: CountryCodes) 
         )
     return {
         "id": article.pk,
-        "url": base_url + article.get_absolute_url(),
+        "url": article_url.format(slug=article.slug),
         "title": article.title,
         "published": published,
         "date_precision": article.published_precision,
@@ -75,14 +77,16 @@ def article_record(article: Article, *, base_url: str, countries: CountryCodes) 
         "country_codes": sorted({code for code in (countries.of(place.pk) for place in places) if code}),
         "latitude": [place.latitude for place in places],
         "longitude": [place.longitude for place in places],
-        "tags": sorted(tag.name for tag in article.tags.all()),
+        "tags": row.tags,
     }
 
 
 def records(params: SearchParams, *, base_url: str) -> Iterator[dict]:
     countries = CountryCodes()
-    for article in selectors.iter_all_rows(params):
-        yield article_record(article, base_url=base_url, countries=countries)
+    # Reversing the URL once instead of per row: at 100,000 rows that is seconds.
+    article_url = base_url + reverse("archive:article", args=["SLUG"]).replace("SLUG", "{slug}")
+    for row in selectors.iter_export_rows(params):
+        yield article_record(row, article_url=article_url, countries=countries)
 
 
 class _Echo:

@@ -156,3 +156,15 @@ def test_search_page_links_to_exports_and_feed_with_its_parameters(client, world
     assert 'href="/search/export.csv?q=drones&amp;tag=airbase"' in html
     assert 'href="/search/export.json?q=drones&amp;tag=airbase"' in html
     assert 'href="/search/feed/?q=drones&amp;tag=airbase"' in html
+
+
+def test_export_leaves_out_draft_access_points(client, world):
+    """An actor or place still in draft is not named in the export."""
+    world.chouchane.status = "draft"
+    world.chouchane.save()
+    world.sabratha.status = "draft"
+    world.sabratha.save()
+    row = read_csv(client.get("/search/export.csv", {"q": "Sigonella"}))[0]
+    assert row["actors"] == "Islamic State; Italy; United States"
+    assert row["places"] == "Libya; Sigonella Naval Air Station"
+    assert row["latitude"] == "26.34; 37.4017"
