@@ -6,7 +6,6 @@ Screenshots of the main pages are written to tests/artifacts/ (not committed).
 import csv
 import datetime as dt
 import io
-import os
 import shutil
 from pathlib import Path
 
@@ -25,15 +24,18 @@ pytestmark = [
     pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"Chromium is not installed at {CHROMIUM}"),
 ]
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls here happen before
-# and after page actions, never during them, so Django's async-safety guard can be relaxed.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 @pytest.fixture(scope="module")
 def browser():
+    """One Chromium for the module.
+
+    Playwright's sync API keeps an event loop in this thread; the ORM calls in
+    these tests happen between page actions, never during them, so Django's
+    async-safety guard is relaxed for this module only.
+    """
     sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
+    with pytest.MonkeyPatch.context() as patch, sync_api.sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
