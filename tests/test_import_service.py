@@ -245,22 +245,23 @@ def test_interrupted_import_resumes_without_duplicates_or_missing_index_entries(
     """Stopped after two committed batches, the same import run again stores and indexes every story once."""
     stories = [wheat_story(str(n), title=f"GRAIN REPORT NUMBER {n}") for n in range(1, 8)]
     path = reuters_file(tmp_path / "reut2-000.sgm", *stories)
-    original = imports._BatchWriter.write
+    original = imports._BatchWriter._link
     batches = []
 
-    def interrupted(self, records):
+    def interrupted(self, *args):
+        # Ctrl-C in the middle of the third batch's transaction, after its articles were inserted.
         if len(batches) == 2:
             raise KeyboardInterrupt
-        batches.append(len(records))
-        return original(self, records)
+        batches.append(1)
+        return original(self, *args)
 
-    monkeypatch.setattr(imports._BatchWriter, "write", interrupted)
+    monkeypatch.setattr(imports._BatchWriter, "_link", interrupted)
     report = imports.ImportReport()
     with pytest.raises(KeyboardInterrupt):
         articles_import(paths=[path], batch_size=3, report=report)
     assert (report.created, Article.objects.count()) == (6, 6)
 
-    monkeypatch.setattr(imports._BatchWriter, "write", original)
+    monkeypatch.setattr(imports._BatchWriter, "_link", original)
     rerun = articles_import(paths=[path], batch_size=3)
     assert (rerun.created, rerun.unchanged) == (1, 6)
     assert sorted(Article.objects.values_list("provider_id", flat=True)) == [str(n) for n in range(1, 8)]

@@ -78,7 +78,7 @@ class ImportReport:
     def summary(self) -> str:
         line = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, {self.failed} failed"
         if self.flagged_duplicates:
-            line += f" ({self.flagged_duplicates} flagged as likely duplicates of an earlier article)"
+            line += f"; {self.flagged_duplicates} flagged as likely duplicates of an earlier article"
         return line
 
 
@@ -192,11 +192,17 @@ class _BatchWriter:
 
     def _write_atomically(self, records: list[ArticleRecord]) -> None:
         counts = (self.report.created, self.report.updated, self.report.unchanged, self.report.flagged_duplicates)
+        committed = []
         try:
-            with transaction.atomic(), indexing.collected():
-                self._write(records)
-        except DatabaseError:
-            # The transaction is gone: forget what it created, and the counts it added.
+            with transaction.atomic():
+                # Registered first, so it runs before the index update that follows the commit.
+                transaction.on_commit(lambda: committed.append(True))
+                with indexing.collected():
+                    self._write(records)
+        except BaseException:
+            if committed:
+                raise  # Stopped while indexing after the commit: the batch is stored and its queue rows with it.
+            # The transaction is gone (a database error, Ctrl-C): forget what it created, and the counts it added.
             self.actors.clear()
             self.places.clear()
             self.tags.clear()
