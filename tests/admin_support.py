@@ -1,7 +1,11 @@
 """Helpers for the admin tests: users of each group, change-form data as the browser posts it, index look-ups."""
 
+import importlib
+
 import pytest
-from django.contrib.auth.models import Group, User
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission, User
 
 from archive.models import Article, ArticleStatus
 from archive.search import get_backend
@@ -62,9 +66,24 @@ def authority_form_data(record, names: list[str], prefix: str, **overrides) -> d
     return data
 
 
-def staff_user(username: str, group: str) -> User:
+def ensure_groups() -> None:
+    """The groups as the data migration makes them; a transactional test elsewhere may have flushed them."""
+    migration = importlib.import_module("archive.migrations.0005_archivist_and_editor_groups")
+    if Group.objects.filter(name__in=migration.GROUPS).count() == len(migration.GROUPS):
+        return
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    for name, codes in migration.GROUPS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.add(
+            *(Permission.objects.get(content_type__app_label=label, codename=code) for label, code in codes)
+        )
+
+
+def staff_user(username: str, group: str, password: str = "correct horse battery") -> User:
     """A staff member whose only rights come from one of the groups the data migration creates."""
-    user = User.objects.create_user(username, f"{username}@archive.example", "correct horse battery", is_staff=True)
+    ensure_groups()
+    user = User.objects.create_user(username, f"{username}@archive.example", password, is_staff=True)
     user.groups.add(Group.objects.get(name=group))
     return user
 

@@ -266,3 +266,42 @@ def test_actor_autocomplete_finds_alternate_names(admin_client):
     )
     assert response.json()["results"] == [{"id": str(islamic_state.pk), "text": "Islamic State"}]
     assert Actor.objects.count() == 1
+
+
+def test_date_hierarchy_lists_the_years_with_articles(admin_client):
+    """With no year chosen, the date hierarchy offers each year that has articles, oldest first."""
+    ArticleFactory(published_start=dt.date(2017, 3, 1))
+    ArticleFactory(published_start=dt.date(2015, 6, 30))
+    ArticleFactory(published_start=dt.date(2017, 11, 5))
+    ArticleFactory(published_start=None, published_end=None, published_precision="")
+    response = admin_client.get(reverse("admin:archive_article_changelist"))
+    content = response.content.decode()
+    assert content.index("?published_start__year=2015") < content.index("?published_start__year=2017")
+    assert "?published_start__year=2016" not in content
+
+
+def test_actor_filter_offers_the_most_linked_and_the_chosen_one(admin_client):
+    """The actor filter lists the most linked actors, plus the chosen one even when it is rarely linked."""
+    from django.core.cache import cache
+
+    from archive.admin.filters import MostLinkedFilter
+
+    cache.clear()
+    busy = ActorFactory.create_batch(MostLinkedFilter.limit)
+    for actor in busy:
+        ArticleFactory.create_batch(2, actors=[actor])
+    rare = ActorFactory(name="Arab Maghreb Union")
+    ArticleFactory(actors=[rare])
+    url = reverse("admin:archive_article_changelist")
+    spec = next(
+        f
+        for f in admin_client.get(url).context["cl"].filter_specs
+        if getattr(f, "parameter_name", "") == "actors__id__exact"
+    )
+    assert {name for _, name in spec.lookup_choices} == {actor.name for actor in busy}
+    response = admin_client.get(url, {"actors__id__exact": rare.pk})
+    spec = next(
+        f for f in response.context["cl"].filter_specs if getattr(f, "parameter_name", "") == "actors__id__exact"
+    )
+    assert (str(rare.pk), "Arab Maghreb Union") in spec.lookup_choices
+    assert len(response.context["cl"].result_list) == 1

@@ -9,9 +9,9 @@ import os
 import shutil
 
 import pytest
-from django.contrib.auth.models import Group, User
 
 from archive.models import Article
+from tests.admin_support import staff_user
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct horse battery staple"
@@ -24,7 +24,7 @@ ARTICLE = (
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"Chromium is not installed at {CHROMIUM}"),
 ]
 
@@ -42,12 +42,6 @@ def browser():
         )
         yield browser
         browser.close()
-
-
-def member_of(username: str, group: str) -> User:
-    user = User.objects.create_user(username, password=PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    return user
 
 
 def logged_in(browser, live_server, username: str):
@@ -70,8 +64,8 @@ def save_with_status(page, status: str) -> None:
 
 def test_archivist_imports_tags_submits_and_editor_publishes(browser, live_server, tmp_path):
     """The whole review path through the real admin pages, ending on the public search and the history page."""
-    member_of("alma", "Archivist")
-    member_of("eddie", "Editor")
+    staff_user("alma", "Archivist", PASSWORD)
+    staff_user("eddie", "Editor", PASSWORD)
     upload = tmp_path / "genoa-strike.txt"
     upload.write_text(ARTICLE)
 

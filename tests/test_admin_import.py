@@ -11,7 +11,7 @@ from archive.models import Article, ImportJob, ImportJobStatus
 from archive.services.uploads import import_job_wait
 from tests.admin_support import archivist_fixture, client_for  # noqa: F401
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 HARBOUR = (
     "Dock Workers End Week-Long Strike in Genoa\n\n"

@@ -7,8 +7,8 @@ from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from archive.admin import exports, forms
-from archive.admin.filters import WorkQueueFilter
-from archive.models import Actor, Article, ArticleStatus, Place
+from archive.admin.filters import ActorFilter, PlaceFilter, TagFilter, WorkQueueFilter
+from archive.models import Actor, Article, ArticleQuerySet, ArticleStatus, Place
 from archive.search import get_backend
 from archive.search.base import SearchBackendError, SearchQuery
 from archive.services import articles as services
@@ -16,6 +16,25 @@ from archive.services import articles as services
 
 def articles_phrase(count: int) -> str:
     return f"{count:,} article{'' if count == 1 else 's'}"
+
+
+class WorkbenchQuerySet(ArticleQuerySet):
+    """The article list's queryset, with a date hierarchy that stays fast at 100,000 articles."""
+
+    def dates(self, field_name, kind, order="ASC"):
+        """The distinct periods, truncated in Python from the distinct stored dates.
+
+        ``QuerySet.dates`` truncates every row in SQL (a Python function per
+        row on SQLite: over a second for 100,000 articles); the distinct
+        dates come from an index scan and number a few thousand at most.
+        """
+        days = self.order_by().exclude(**{f"{field_name}__isnull": True}).values_list(field_name, flat=True).distinct()
+        truncate = {
+            "year": lambda day: day.replace(month=1, day=1),
+            "month": lambda day: day.replace(day=1),
+            "day": lambda day: day,
+        }[kind]
+        return sorted({truncate(day) for day in days}, reverse=order == "DESC")
 
 
 # The admin search box asks the index for at most this many ids; more would
@@ -27,7 +46,7 @@ ADMIN_SEARCH_LIMIT = 10_000
 class ArticleAdmin(SimpleHistoryAdmin):
     form = forms.ArticleForm
     list_display = ["title", "status", "published_start", "actor_list", "place_list", "tag_list"]
-    list_filter = ["status", WorkQueueFilter, "actors", "places", "tags", "source"]
+    list_filter = ["status", WorkQueueFilter, ActorFilter, PlaceFilter, TagFilter]
     date_hierarchy = "published_start"
     search_fields = ["title"]  # shows the search box; get_search_results sends the words to the index
     search_help_text = 'Full-text search: words, "phrases", AND / OR / NOT, prefix*, actor:, place:, tag:, source:.'
@@ -74,14 +93,14 @@ class ArticleAdmin(SimpleHistoryAdmin):
     ]
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .prefetch_related(
-                Prefetch("actors", queryset=Actor.objects.only("pk", "name")),
-                Prefetch("places", queryset=Place.objects.only("pk", "name")),
-                "tags",
-            )
+        queryset = WorkbenchQuerySet(self.model)
+        ordering = self.get_ordering(request)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
+        return queryset.prefetch_related(
+            Prefetch("actors", queryset=Actor.objects.only("pk", "name")),
+            Prefetch("places", queryset=Place.objects.only("pk", "name")),
+            "tags",
         )
 
     def get_search_results(self, request, queryset, search_term):
