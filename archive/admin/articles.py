@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db.models import Prefetch
+from django.db.models import Max, Min, Prefetch
 from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -35,6 +35,19 @@ class WorkbenchQuerySet(ArticleQuerySet):
             "day": lambda day: day,
         }[kind]
         return sorted({truncate(day) for day in days}, reverse=order == "DESC")
+
+    def aggregate(self, *args, **kwargs):
+        """The date hierarchy's first and last dates, asked for one at a time.
+
+        SQLite answers ``MIN(x)`` or ``MAX(x)`` alone from an index, but scans
+        the whole table when a query asks for both.
+        """
+        if args or len(kwargs) < 2 or not all(isinstance(value, Min | Max) for value in kwargs.values()):
+            return super().aggregate(*args, **kwargs)
+        result = {}
+        for name, value in kwargs.items():
+            result.update(super().aggregate(**{name: value}))
+        return result
 
 
 # The admin search box asks the index for at most this many ids; more would
