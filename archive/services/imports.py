@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -261,7 +261,7 @@ class _BatchWriter:
             [(record, pk) for record, pk in linked if record.provider_id],
             {article.pk: article.duplicate_of_id for _, article in changed},
         )
-        # bulk_create and through-table inserts send no signals: queue the index updates here.
+        # Bulk inserts send no signals: queue the index updates here.
         indexing.queue_articles(touched)
 
     # Finding what is already stored.
@@ -435,9 +435,14 @@ class _BatchWriter:
         slugs = _unique_slugs([(record, article) for record, article in new])
         for (_, article), slug in zip(new, slugs, strict=True):
             article.slug = slug
-        articles = Article.objects.bulk_create([article for _, article in new])
-        self.report.created += len(articles)
-        return [(record, article) for (record, _), article in zip(new, articles, strict=True)]
+        fields = [field for field in Article._meta.concrete_fields if not field.primary_key]
+        _insert_rows(Article, fields, [[getattr(article, f.attname) for f in fields] for _, article in new])
+        # Slugs are unique: one query maps the new rows back to their ids, on every database.
+        ids = dict(Article.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+        for _, article in new:
+            article.pk = ids[article.slug]
+        self.report.created += len(new)
+        return new
 
     # Links to actors, places and tags: added, never removed.
 
@@ -481,16 +486,15 @@ class _BatchWriter:
             actors |= wanted["actors"] - links["actors"]
             places |= wanted["places"] - links["places"]
             tags |= wanted["tags"] - links["tags"]
-        Article.actors.through.objects.bulk_create(
-            [Article.actors.through(article_id=pk, actor_id=actor) for pk, actor in sorted(actors)]
-        )
-        Article.places.through.objects.bulk_create(
-            [Article.places.through(article_id=pk, place_id=place) for pk, place in sorted(places)]
-        )
-        content_type = self._content_type()
-        TaggedItem.objects.bulk_create(
-            [TaggedItem(content_type=content_type, object_id=pk, tag_id=tag) for pk, tag in sorted(tags)]
-        )
+        for through, target, pairs in (
+            (Article.actors.through, "actor", actors),
+            (Article.places.through, "place", places),
+        ):
+            fields = [through._meta.get_field("article"), through._meta.get_field(target)]
+            _insert_rows(through, fields, sorted(pairs))
+        content_type = self._content_type().pk
+        fields = [TaggedItem._meta.get_field(name) for name in ("content_type", "object_id", "tag")]
+        _insert_rows(TaggedItem, fields, [(content_type, pk, tag) for pk, tag in sorted(tags)])
 
     def _flag_duplicates(self, stored: list[tuple[ArticleRecord, int]], current: dict[int, int | None]) -> None:
         """Point each article at the earliest other article with the same text (the wire sent it twice)."""
@@ -509,6 +513,27 @@ class _BatchWriter:
                 self.report.flagged_duplicates += target is not None
         if changed:
             Article.objects.bulk_update(changed, ["duplicate_of"])
+
+
+def _insert_rows(model, fields: list, rows: list) -> None:
+    """INSERT many rows with one prepared statement, each value converted by its field as the ORM would.
+
+    ``bulk_create`` compiles a new statement for every ~40 rows (SQLite takes
+    999 parameters) and builds a model instance per row; over tens of
+    thousands of articles and links that costs more than the database's own
+    work. Like ``bulk_create``, it sends no signals.
+    """
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
+    prepared = [
+        [field.get_db_prep_save(value, connection) for field, value in zip(fields, row, strict=True)] for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, prepared)
 
 
 def _unique_slugs(new: list[tuple[ArticleRecord, Article]]) -> list[str]:
