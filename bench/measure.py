@@ -1,6 +1,7 @@
 """Timing and memory helpers shared by the benchmark scripts."""
 
 import math
+import resource
 import statistics
 import subprocess
 import time
@@ -42,13 +43,16 @@ class Measured:
     wall_seconds: float
     peak_rss_mb: float
     peak_tree_rss_mb: float
+    cpu_seconds: float
     output: str
 
 
 def run_measured(command: list[str], *, env: dict, cwd: str, log_path: Path) -> Measured:
     """Run ``command`` and poll its memory: the largest single process, and the whole process tree summed
-    (Whoosh's multiprocess writer and import pools run children)."""
+    (Whoosh's multiprocess writer and import pools run children). CPU seconds (user + system, the whole
+    tree) are less sensitive than wall time to other load on the machine."""
     started = time.perf_counter()
+    cpu_before = _children_cpu()
     with open(log_path, "w") as log:
         process = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, text=True)
         peak_single, peak_tree = _watch(process)
@@ -58,6 +62,7 @@ def run_measured(command: list[str], *, env: dict, cwd: str, log_path: Path) -> 
         wall_seconds=round(wall, 2),
         peak_rss_mb=round(peak_single / 2**20, 1),
         peak_tree_rss_mb=round(peak_tree / 2**20, 1),
+        cpu_seconds=round(_children_cpu() - cpu_before, 1),
         output=Path(log_path).read_text(errors="replace"),
     )
 
@@ -81,3 +86,8 @@ def _watch(process: subprocess.Popen) -> tuple[int, int]:
             pass
         time.sleep(POLL_SECONDS)
     return peak_single, peak_tree
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime

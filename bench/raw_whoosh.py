@@ -10,6 +10,7 @@ times to these is the cost of everything the archive adds.
 import argparse
 import datetime as dt
 import json
+import resource
 import shutil
 import sys
 import time
@@ -84,11 +85,17 @@ def document(story: Story) -> dict:
     return {key: value for key, value in fields_.items() if value not in ("", None)}
 
 
+def cpu_seconds() -> float:
+    """User and system time of this process and its finished children (the writer's sub-processes)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def build_index(corpus: Path, index_dir: Path, *, procs: int, limitmb: int, multisegment: bool) -> dict:
     if index_dir.exists():
         shutil.rmtree(index_dir)
     index_dir.mkdir(parents=True)
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), cpu_seconds()
     ix = index.create_in(str(index_dir), build_schema())
     writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=multisegment)
     count = 0
@@ -106,6 +113,7 @@ def build_index(corpus: Path, index_dir: Path, *, procs: int, limitmb: int, mult
         "documents": count,
         "seconds": round(seconds, 2),
         "docs_per_second": round(count / seconds, 1),
+        "cpu_seconds": round(cpu_seconds() - cpu_before, 1),
         "procs": procs,
         "limitmb": limitmb,
         "multisegment": multisegment,

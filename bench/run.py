@@ -70,6 +70,7 @@ def manage(args: list[str], *, env: dict, work: Path, name: str) -> dict:
         "seconds": measured.wall_seconds,
         "peak_rss_mb": measured.peak_rss_mb,
         "peak_tree_rss_mb": measured.peak_tree_rss_mb,
+        "cpu_seconds": measured.cpu_seconds,
     }
 
 
@@ -226,10 +227,13 @@ def markdown(report: dict) -> str:
         "| --- | --- | --- | --- |",
         f"| Import + index, wall time | {imp['seconds']} s | {raw['index']['seconds']} s | "
         f"{report['ratios']['import_vs_raw_index']}x |",
+        f"| Import + index, CPU time (all processes) | {imp['cpu_seconds']} s | {raw['index']['cpu_seconds']} s "
+        f"| {report['ratios']['import_cpu_vs_raw_index']}x |",
         f"| Import throughput | {imp['articles_per_second']} articles/s | {raw['index']['docs_per_second']} docs/s | |",
         f"| Import peak RSS (largest process / all processes) | {imp['peak_rss_mb']} / {imp['peak_tree_rss_mb']} MB "
         f"| {raw['peak_rss_mb']} / {raw['peak_tree_rss_mb']} MB | |",
         f"| rebuild_index, wall time | {rebuild['seconds']} s | | {report['ratios']['rebuild_vs_raw_index']}x |",
+        f"| rebuild_index, CPU time | {rebuild['cpu_seconds']} s | | |",
         f"| rebuild_index peak RSS (largest / all) | {rebuild['peak_rss_mb']} / {rebuild['peak_tree_rss_mb']} MB | | |",
         f"| check_index | {ours['check_index']['seconds']} s | | |",
     ]
@@ -356,6 +360,7 @@ def main() -> None:
 
         ratios = report["ratios"] = {
             "import_vs_raw_index": round(ours["import"]["seconds"] / raw["index"]["seconds"], 2),
+            "import_cpu_vs_raw_index": round(ours["import"]["cpu_seconds"] / raw["index"]["cpu_seconds"], 2),
             "rebuild_vs_raw_index": round(ours["rebuild_index"]["seconds"] / raw["index"]["seconds"], 2),
         }
         for mode in ("ids", "highlights"):
