@@ -11,6 +11,7 @@ document numbers, with no stored-field reads.
 """
 
 import datetime as dt
+import heapq
 import json
 import logging
 import os
@@ -18,14 +19,16 @@ import re
 import shutil
 import threading
 import uuid
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from html import escape
 from pathlib import Path
 
-from whoosh import columns, fields, highlight, index, qparser, query, sorting
+from whoosh import columns, fields, index, qparser, query
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.codec import whoosh3
+from whoosh.lang.porter import stem as porter_stem
 from whoosh.support.charset import accent_map
 from whoosh.writing import LockError
 
@@ -79,7 +82,13 @@ PUBLISHED_FILTER = re.compile(
     re.IGNORECASE,
 )
 SNIPPET_CHARS = 240
+SNIPPET_LEAD = 60
+WORD = re.compile(r"\w+(?:\.?\w+)*")  # the tokenizer's own pattern
 FACET_KEYS = ("actor", "place", "tag", "source", "year", "month")
+STATUS, START = 6, 7  # positions after the facets in each document's facet-column row
+MULTI_VALUED = {"actor", "place", "tag"}
+DATE_ORDER_THRESHOLD = 5000
+FILTER_CACHE_SIZE = 64
 
 
 def _analyzer():
@@ -151,6 +160,8 @@ def to_whoosh(document: dict) -> dict:
             document["source"],
             str(document["year"]) if document["year"] else None,
             document["month"],
+            document["status"],
+            start,
         ),
         "meta": (document["id"], document["fingerprint"]),
     }
@@ -170,9 +181,8 @@ class WhooshBackend(BaseSearchBackend):
         self.lock_timeout = float(options.get("LOCK_TIMEOUT", 5.0))
         self.schema = build_schema()
         self._lock = threading.RLock()
-        self._searcher = None
+        self._snapshot: _Snapshot | None = None
         self._searcher_target = None
-        self._facet_table: list | None = None
 
     # Storage
 
@@ -272,81 +282,67 @@ class WhooshBackend(BaseSearchBackend):
     # Reading
 
     def _close_searcher(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
-        self._searcher, self._searcher_target, self._facet_table = None, None, None
+        if self._snapshot is not None:
+            self._snapshot.searcher.close()
+        self._snapshot, self._searcher_target = None, None
 
-    def _current_searcher(self):
-        """A searcher kept across requests and refreshed when the index changes."""
+    def _current(self) -> "_Snapshot":
+        """The open generation, kept across requests and reopened when the index changes."""
         with self._lock:
             target = self._live_dir()
-            if self._searcher is None or target != self._searcher_target:
+            # Never searcher.refresh(): a reused segment reader keeps its old deletions.
+            if self._snapshot is None or target != self._searcher_target or not self._snapshot.searcher.up_to_date():
                 self._close_searcher()
-                self._searcher = self._open(target).searcher()
+                self._snapshot = _Snapshot(self._open(target).searcher())
                 self._searcher_target = target
-            elif not self._searcher.up_to_date():
-                # Not searcher.refresh(): a reused segment reader keeps its old deletions.
-                self._close_searcher()
-                self._searcher = self._open(target).searcher()
-                self._searcher_target = target
-            return self._searcher, self._facets_for(self._searcher)
-
-    def _facets_for(self, searcher) -> list:
-        if self._facet_table is None:
-            reader = searcher.reader()
-            self._facet_table = list(reader.column_reader("facets")) if reader.has_column("facets") else []
-        return self._facet_table
+            return self._snapshot
 
     def search(self, search_query: SearchQuery) -> SearchResults:
-        searcher, facet_table = self._current_searcher()
+        snapshot = self._current()
         text, date_filters, date_notice = self._extract_dates(search_query.text)
-        text_query, notice = self._parse(text, searcher)
+        text_query, notice = self._parse(text, snapshot.searcher)
         notice = " ".join(part for part in (date_notice, notice) if part)
-        filters = self._filters(search_query) + date_filters
-        combined = combine(text_query, filters)
+        wanted_facets = [key for key in search_query.facets if key in FACET_KEYS]
+        if text_query is query.NullQuery:
+            return SearchResults(hits=[], total=0, facets={key: [] for key in wanted_facets}, notice=notice)
 
-        matched = list(combined.docs(searcher))
-        total = len(matched)
+        allowed = self._allowed(snapshot, search_query, date_filters)
+        if isinstance(text_query, query.Every):
+            matched = allowed
+        else:
+            matched = set(text_query.docs(snapshot.searcher))
+            matched &= allowed
 
-        page = max(1, search_query.page)
-        limit = page * search_query.per_page
+        first = (max(1, search_query.page) - 1) * search_query.per_page
+        limit = first + search_query.per_page
         hits: list[Hit] = []
-        if total and (page - 1) * search_query.per_page < total:
-            sortedby, reverse = None, False
-            if search_query.sort in ("newest", "oldest"):
-                sortedby, reverse = sorting.FieldFacet("start"), search_query.sort == "newest"
-            results = searcher.search(
-                combined,
-                limit=limit,
-                sortedby=sortedby,
-                reverse=reverse,
-                terms=search_query.highlight,
-            )
-            if search_query.highlight:
-                results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-                results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-            for hit in results[(page - 1) * search_query.per_page : limit]:
-                hits.append(
-                    Hit(
-                        article_id=int(hit["id"]),
-                        score=float(hit.score or 0.0),
-                        highlight=self._snippet(hit) if search_query.highlight else "",
-                    )
-                )
+        if first < len(matched):
+            ranked = self._ranked(snapshot, text_query, matched, search_query.sort, limit)[first:limit]
+            highlighter = _Highlighter(text_query) if search_query.highlight else None
+            for docnum, score in ranked:
+                snippet = highlighter(snapshot.body(docnum)) if highlighter else ""
+                hits.append(Hit(article_id=snapshot.article_id(docnum), score=score, highlight=snippet))
 
-        facets = self._count_facets(matched, facet_table, search_query.facets) if search_query.facets else {}
+        facets = snapshot.count_facets(matched, wanted_facets) if wanted_facets else {}
         suggestion = ""
-        if search_query.spellcheck and search_query.text.strip():
-            suggestion = self._correction(search_query, searcher, text_query)
-        return SearchResults(hits=hits, total=total, facets=facets, notice=notice, suggestion=suggestion)
+        if search_query.spellcheck and text.strip():
+            suggestion = self._correction(search_query, snapshot, text_query, allowed)
+        return SearchResults(hits=hits, total=len(matched), facets=facets, notice=notice, suggestion=suggestion)
 
-    def _snippet(self, hit) -> str:
-        body = hit.get("body", "")
-        fragment = hit.highlights("body", text=body, top=2) if body else ""
-        if fragment:
-            return fragment
-        opening = body[:SNIPPET_CHARS]
-        return escape(opening + ("…" if len(body) > SNIPPET_CHARS else ""), quote=False)
+    def _allowed(self, snapshot: "_Snapshot", search_query: SearchQuery, date_filters: list) -> set[int]:
+        """Documents that pass every structured filter; each filter's set is cached for the generation."""
+        allowed = snapshot.with_status(search_query.statuses)
+        for filter_query in sorted(self._filters(search_query) + date_filters, key=repr):
+            allowed = allowed & snapshot.docs(filter_query)
+            if not allowed:
+                break
+        return allowed
+
+    def _ranked(self, snapshot, text_query, matched: set[int], sort: str, limit: int) -> list[tuple[int, float]]:
+        if sort == "relevance" and not isinstance(text_query, query.Every):
+            results = snapshot.searcher.search(text_query, limit=limit, filter=matched)
+            return [(hit.docnum, float(hit.score or 0.0)) for hit in results]
+        return [(docnum, 0.0) for docnum in snapshot.by_date(matched, newest=sort != "oldest", limit=limit)]
 
     def _parse(self, text: str, searcher) -> tuple[query.Query, str]:
         """Read the query language; on anything malformed, search the words plainly and say so."""
@@ -403,8 +399,6 @@ class WhooshBackend(BaseSearchBackend):
 
     def _filters(self, search_query: SearchQuery) -> list[query.Query]:
         filters: list[query.Query] = []
-        if search_query.statuses:
-            filters.append(query.Or([query.Term("status", status) for status in search_query.statuses]))
         for fieldname, values in (
             ("actor_id", search_query.actors),
             ("place_id", search_query.places),
@@ -418,34 +412,16 @@ class WhooshBackend(BaseSearchBackend):
             filters.append(date_query)
         return filters
 
-    def _count_facets(self, matched: list[int], facet_table: list, wanted: Iterable[str]) -> dict:
-        positions = {key: FACET_KEYS.index(key) for key in wanted if key in FACET_KEYS}
-        counters = {key: Counter() for key in positions}
-        multi = {key for key in positions if key in ("actor", "place", "tag")}
-        for docnum in matched:
-            row = facet_table[docnum] if docnum < len(facet_table) else None
-            if row is None:
-                continue
-            for key, position in positions.items():
-                value = row[position]
-                if key in multi:
-                    counters[key].update(value)
-                elif value:
-                    counters[key][value] += 1
-        return {
-            key: [FacetCount(value=value, count=count) for value, count in counter.most_common()]
-            for key, counter in counters.items()
-        }
-
-    def _correction(self, search_query: SearchQuery, searcher, text_query) -> str:
+    def _correction(self, search_query: SearchQuery, snapshot: "_Snapshot", text_query, allowed: set[int]) -> str:
         """A corrected query, offered only for words the index lacks and only if it finds something."""
+        searcher = snapshot.searcher
         reader = searcher.reader()
         unknown = [
             (token.fieldname, token.text)
             for token in text_query.all_tokens()
             if token.fieldname in TEXT_FIELDS and not any((field, token.text) in reader for field in TEXT_FIELDS)
         ]
-        if not unknown:
+        if not unknown or not allowed:
             return ""
         dictionary = reader.corrector("words")
         corrected = searcher.correct_query(
@@ -458,30 +434,23 @@ class WhooshBackend(BaseSearchBackend):
         )
         if not corrected.string or corrected.string == search_query.text:
             return ""
-        candidate, _ = self._parse(corrected.string, searcher)
-        combined = combine(candidate, self._filters(search_query))
-        return corrected.string if next(iter(combined.docs(searcher)), None) is not None else ""
+        text, _, _ = self._extract_dates(corrected.string)
+        candidate, _ = self._parse(text, searcher)
+        if candidate is query.NullQuery:
+            return ""
+        return corrected.string if any(docnum in allowed for docnum in candidate.docs(searcher)) else ""
 
     # Introspection
 
     def fingerprints(self) -> dict[int, str]:
-        searcher, _ = self._current_searcher()
-        reader = searcher.reader()
-        if not reader.has_column("meta"):
-            return {}
-        column = reader.column_reader("meta")
-        found = {}
-        for docnum in reader.all_doc_ids():
-            article_id, fingerprint = column[docnum]
-            found[article_id] = fingerprint
-        return found
+        snapshot = self._current()
+        return {article_id: fingerprint for article_id, fingerprint in snapshot.all_meta()}
 
     def suggest_terms(self, prefix: str, limit: int = 10) -> list[str]:
-        prefix = (prefix or "").strip().lower()
+        prefix = (prefix or "").strip().lower().translate(accent_map)
         if len(prefix) < 2:
             return []
-        searcher, _ = self._current_searcher()
-        reader = searcher.reader()
+        reader = self._current().searcher.reader()
         terms = []
         for term in reader.expand_prefix("words", prefix):
             word = term.decode() if isinstance(term, bytes) else term
@@ -491,14 +460,164 @@ class WhooshBackend(BaseSearchBackend):
         return [word for _, word in sorted(terms, key=lambda pair: (-pair[0], pair[1]))[:limit]]
 
     def more_like(self, article_id: int, limit: int = 5, statuses: tuple[str, ...] = ("published",)) -> list[Hit]:
-        searcher, _ = self._current_searcher()
+        snapshot = self._current()
+        searcher = snapshot.searcher
         docnum = searcher.document_number(id=str(article_id))
         if docnum is None:
             return []
-        body = searcher.stored_fields(docnum).get("body", "")
-        status_filter = query.Or([query.Term("status", status) for status in statuses])
-        results = searcher.more_like(docnum, "body", text=body, top=limit, filter=status_filter)
-        return [Hit(article_id=int(hit["id"]), score=float(hit.score or 0.0)) for hit in results]
+        allowed = set(snapshot.with_status(statuses))  # Whoosh takes a set, not a frozenset
+        allowed.discard(docnum)
+        results = searcher.more_like(docnum, "body", text=snapshot.body(docnum), top=limit, filter=allowed)
+        return [Hit(article_id=snapshot.article_id(hit.docnum), score=float(hit.score or 0.0)) for hit in results]
+
+
+class _Snapshot:
+    """One index generation opened for reading, with the per-document tables searches reuse.
+
+    Built once per generation (every committed write makes a new one) and
+    dropped when the index changes, so nothing here can go stale.
+    """
+
+    def __init__(self, searcher):
+        self.searcher = searcher
+        reader = searcher.reader()
+        self.rows = list(reader.column_reader("facets")) if reader.has_column("facets") else []
+        self._meta = reader.column_reader("meta") if reader.has_column("meta") else None
+        self.live = frozenset(reader.all_doc_ids())
+        self._filters: OrderedDict[str, frozenset[int]] = OrderedDict()
+        self._by_status: dict[tuple, frozenset[int]] = {}
+        self._date_order: dict[bool, list[int]] = {}
+        self._lock = threading.Lock()
+
+    def article_id(self, docnum: int) -> int:
+        return self._meta[docnum][0]
+
+    def all_meta(self):
+        return (self._meta[docnum] for docnum in sorted(self.live)) if self._meta is not None else ()
+
+    def body(self, docnum: int) -> str:
+        return self.searcher.stored_fields(docnum).get("body", "")
+
+    def with_status(self, statuses: tuple[str, ...]) -> frozenset[int]:
+        key = tuple(sorted(statuses))
+        if not key:
+            return self.live
+        if key not in self._by_status:
+            wanted, rows = set(key), self.rows
+            self._by_status[key] = frozenset(docnum for docnum in self.live if rows[docnum][STATUS] in wanted)
+        return self._by_status[key]
+
+    def docs(self, filter_query: query.Query) -> frozenset[int]:
+        """The documents a filter matches; the last few dozen filters are remembered."""
+        key = repr(filter_query)
+        with self._lock:
+            if key in self._filters:
+                self._filters.move_to_end(key)
+                return self._filters[key]
+        found = frozenset(filter_query.docs(self.searcher))
+        with self._lock:
+            self._filters[key] = found
+            while len(self._filters) > FILTER_CACHE_SIZE:
+                self._filters.popitem(last=False)
+        return found
+
+    def by_date(self, matched: set[int], *, newest: bool, limit: int) -> list[int]:
+        """The first ``limit`` matches by published date; undated articles come last either way."""
+        rows = self.rows
+
+        def key(docnum):
+            start = rows[docnum][START]
+            if start is None:
+                return (0, 0, docnum) if newest else (1, 0, docnum)
+            return (1, start, docnum) if newest else (0, start, docnum)
+
+        if len(matched) < DATE_ORDER_THRESHOLD:
+            chooser = heapq.nlargest if newest else heapq.nsmallest
+            return chooser(limit, matched, key=key)
+        if newest not in self._date_order:
+            self._date_order[newest] = sorted(self.live, key=key, reverse=newest)
+        chosen = []
+        for docnum in self._date_order[newest]:
+            if docnum in matched:
+                chosen.append(docnum)
+                if len(chosen) == limit:
+                    break
+        return chosen
+
+    def count_facets(self, matched: set[int], wanted: list[str]) -> dict[str, list[FacetCount]]:
+        rows = self.rows
+        counters = {}
+        for key in wanted:
+            position, counter = FACET_KEYS.index(key), Counter()
+            if key in MULTI_VALUED:
+                for docnum in matched:
+                    counter.update(rows[docnum][position])
+            else:
+                counter.update(rows[docnum][position] for docnum in matched)
+                counter.pop(None, None)
+            counters[key] = [FacetCount(value=value, count=count) for value, count in counter.most_common()]
+        return counters
+
+
+class _Highlighter:
+    """Marks the query's words in a text and cuts the snippet around the densest run of them.
+
+    Whoosh's own highlighter runs the full analyser over every hit's body,
+    which cost more than the search itself; here only words that share a
+    first letter pair with a query term are stemmed, with a cache.
+    """
+
+    def __init__(self, text_query: query.Query):
+        self.terms = {text for field, text in text_query.iter_all_terms() if field in TEXT_FIELDS}
+        self.prefixes = tuple(leaf.text for leaf in text_query.leaves() if isinstance(leaf, query.Prefix))
+        self.heads = {term[:2] for term in (*self.terms, *self.prefixes)}
+
+    def __call__(self, text: str) -> str:
+        spans = []
+        if self.heads:
+            for match in WORD.finditer(text):
+                folded = match.group().lower().translate(accent_map)
+                if folded[:2] in self.heads and (
+                    _stemmed(folded) in self.terms or (self.prefixes and folded.startswith(self.prefixes))
+                ):
+                    spans.append((match.start(), match.end()))
+        if not spans:
+            return _escape_excerpt(text, 0, SNIPPET_CHARS)
+        best, best_count, last = 0, 0, 0
+        for first in range(len(spans)):
+            while last < len(spans) and spans[last][1] - spans[first][0] <= SNIPPET_CHARS:
+                last += 1
+            if last - first > best_count:
+                best, best_count = first, last - first
+        start = max(0, spans[best][0] - SNIPPET_LEAD)
+        if start:
+            space = text.find(" ", start, spans[best][0])
+            start = space + 1 if space != -1 else start
+        end = min(len(text), start + SNIPPET_CHARS)
+        if end < len(text):
+            space = text.rfind(" ", max(spans[best][1], start), end)
+            end = space if space != -1 else end
+        parts, position = ["…"] if start else [], start
+        for span_start, span_end in spans:
+            if span_start < start or span_end > end:
+                continue
+            parts.append(escape(text[position:span_start], quote=False))
+            parts.append(f"<mark>{escape(text[span_start:span_end], quote=False)}</mark>")
+            position = span_end
+        parts.append(escape(text[position:end], quote=False))
+        if end < len(text):
+            parts.append("…")
+        return "".join(parts)
+
+
+@lru_cache(maxsize=100_000)
+def _stemmed(word: str) -> str:
+    return porter_stem(word)
+
+
+def _escape_excerpt(text: str, start: int, length: int) -> str:
+    excerpt = text[start : start + length]
+    return escape(excerpt + ("…" if len(text) > start + length else ""), quote=False)
 
 
 def combine(text_query: query.Query, filters: list[query.Query]) -> query.Query:
