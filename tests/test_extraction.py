@@ -15,12 +15,12 @@ def _run(body: str, *, title: str = "", dateline: str = "", published: dt.date |
     return extract(title=title, body=body, dateline=dateline, published=published)
 
 
-def _actors(proposals, threshold=0.5) -> set[str]:
+def _actors(proposals, threshold=0.3) -> set[str]:
     ids = {p.actor_id for p in proposals if p.kind == SuggestionKind.ACTOR and p.confidence >= threshold}
     return set(Actor.objects.filter(pk__in=ids).values_list("name", flat=True))
 
 
-def _places(proposals, threshold=0.5) -> dict[str, Place]:
+def _places(proposals, threshold=0.3) -> dict[str, Place]:
     ids = {p.place_id for p in proposals if p.kind == SuggestionKind.PLACE and p.confidence >= threshold}
     return {place.name: place for place in Place.objects.filter(pk__in=ids)}
 

