@@ -263,6 +263,10 @@ def markdown(report: dict) -> str:
         f"| Admin article list, search `oil` (p50 / max) | {admin['changelist_search']['p50_ms']} / "
         f"{admin['changelist_search']['max_ms']} ms | | |",
     ]
+    if report["totals_mismatched"]:
+        lines += ["", f"The archive and raw Whoosh found different totals for: {report['totals_mismatched']}"]
+    else:
+        lines += ["", f"The archive and raw Whoosh found the same number of hits for all {len(QUERIES)} queries."]
     return "\n".join(lines)
 
 
@@ -367,6 +371,12 @@ def main() -> None:
             raw_p50 = raw["search"]["latency"][mode]["p50_ms"]
             if raw_p50:
                 ratios[f"{mode}_p50_vs_raw"] = round(ours["search"]["latency"][mode]["p50_ms"] / raw_p50, 2)
+        mismatched = {
+            label: {"archive": total, "raw_whoosh": raw["search"]["totals"].get(label)}
+            for label, total in ours["search"]["totals"].items()
+            if total != raw["search"]["totals"].get(label)
+        }
+        report["totals_mismatched"] = mismatched
         report["machine"]["load_average_at_end"] = [round(value, 2) for value in os.getloadavg()]
         report["markdown"] = markdown(report)
     finally:
