@@ -109,3 +109,17 @@ def test_actor_rename_and_alternate_name_are_in_history(archivist):
     assert (latest.prev_record.name, latest.name, latest.history_user) == ("ISIL", "Islamic State", archivist)
     name_row = actor.alternate_names.get().history.latest()
     assert (name_row.name, name_row.history_type, name_row.history_user) == ("Daesh", "+", archivist)
+
+
+def test_actor_history_page_lists_alternate_name_changes(archivist, editor):
+    """The actor's history page shows the alternate names added, with who added them."""
+    actor = ActorFactory(name="Islamic State")
+    data = authority_form_data(
+        actor, ["Daesh"], "alternate_names", name=actor.name, type=actor.type, status="published"
+    )
+    data.update(description="", external_id="")
+    client_for(editor).post(reverse("admin:archive_actor_change", args=[actor.pk]), data)
+    response = client_for(archivist).get(reverse("admin:archive_actor_history", args=[actor.pk]))
+    rows = list(response.context["name_history"])
+    assert [(row.name, row.history_type, row.history_user.username) for row in rows] == [("Daesh", "+", "eddie")]
+    assert "Daesh" in response.content.decode()

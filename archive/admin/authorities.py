@@ -133,6 +133,13 @@ class AuthorityAdmin(MergeMixin, SimpleHistoryAdmin):
     list_per_page = 100
     actions = ["merge_records", "export_authority_csv"]
     change_list_template = "admin/archive/authority_change_list.html"
+    object_history_template = "admin/archive/authority_history.html"
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The record's own rows, and below them who added or removed which alternate name."""
+        names = self.inlines[0].model.history.filter(**{f"{self.opts.model_name}_id": object_id})
+        context = {"name_history": names.select_related("history_user").order_by("-history_date")[:200]}
+        return super().history_view(request, object_id, extra_context={**context, **(extra_context or {})})
 
     def get_urls(self):
         name = f"{self.opts.app_label}_{self.opts.model_name}_import_csv"
