@@ -2,7 +2,7 @@
 
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from archive import exports, search_page, selectors
 from archive.forms import PAGE_SIZES, SearchForm, SearchParams
@@ -12,12 +12,12 @@ ACCESS_POINT_ARTICLES = 20
 COOCCURRING = 10
 
 
-@require_GET
+@require_safe
 def home(request):
     return redirect("archive:search")
 
 
-@require_GET
+@require_safe
 def search(request):
     form = SearchForm(request.GET)
     page = search_page.build(form.search_params())
@@ -29,7 +29,7 @@ def _site(request) -> str:
     return request.build_absolute_uri("/").rstrip("/")
 
 
-@require_GET
+@require_safe
 def export_csv(request):
     """Every article the search finds, as CSV, streamed so a large result set never sits in memory."""
     params = SearchForm(request.GET).search_params()
@@ -40,7 +40,7 @@ def export_csv(request):
     return response
 
 
-@require_GET
+@require_safe
 def export_json(request):
     params = SearchForm(request.GET).search_params()
     response = StreamingHttpResponse(
@@ -50,13 +50,13 @@ def export_json(request):
     return response
 
 
-@require_GET
+@require_safe
 def suggest(request):
     """Typing suggestions: published access points and title words starting with what was typed."""
     return JsonResponse({"suggestions": selectors.suggestions(request.GET.get("q", ""))})
 
 
-@require_GET
+@require_safe
 def article_detail(request, slug):
     article = selectors.article_for_page(slug)
     if article is None:
@@ -79,7 +79,7 @@ def _access_point_search(params: SearchParams):
     }
 
 
-@require_GET
+@require_safe
 def actor_detail(request, pk):
     actor = get_object_or_404(Actor.objects.published().prefetch_related("alternate_names"), pk=pk)
     params = SearchParams(actors=(actor.pk,), sort="newest", per_page=ACCESS_POINT_ARTICLES)
@@ -93,7 +93,7 @@ def actor_detail(request, pk):
     return render(request, "archive/actor.html", context)
 
 
-@require_GET
+@require_safe
 def place_detail(request, pk):
     place = get_object_or_404(
         Place.objects.published().select_related("parent").prefetch_related("alternate_names"), pk=pk
@@ -114,21 +114,21 @@ def place_detail(request, pk):
     return render(request, "archive/place.html", context)
 
 
-@require_GET
+@require_safe
 def actor_index(request):
     return render(request, "archive/actor_index.html", {"groups": selectors.actors_by_type()})
 
 
-@require_GET
+@require_safe
 def place_index(request):
     return render(request, "archive/place_index.html", {"roots": selectors.place_tree()})
 
 
-@require_GET
+@require_safe
 def tag_index(request):
     return render(request, "archive/tag_index.html", {"tags": selectors.tags_with_counts()})
 
 
-@require_GET
+@require_safe
 def time_index(request):
     return render(request, "archive/time_index.html", {"years": selectors.published_years()})
