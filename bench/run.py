@@ -215,27 +215,49 @@ def time_admin(*, repeat: int) -> dict:
     }
 
 
+def _get(data: dict, *path, default="n/a"):
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return default
+        data = data[key]
+    return data
+
+
+def _latency(data: dict, *path) -> str:
+    found = _get(data, *path, default=None)
+    return f"{found['p50_ms']} / {found['p95_ms']} / {found['max_ms']} ms" if found else "n/a"
+
+
+def _ratio(report: dict, key: str, suffix: str = "") -> str:
+    value = _get(report, "ratios", key, default=None)
+    return f"{value}x{suffix}" if value is not None else ""
+
+
 def markdown(report: dict) -> str:
-    ours, raw = report["archive"], report["raw_whoosh"]
-    imp, rebuild = ours["import"], ours["rebuild_index"]
+    """The results as a Markdown table; steps skipped with ``--skip`` show as n/a."""
+    ours, raw, machine_ = report["archive"], report.get("raw_whoosh", {}), report["machine"]
     lines = [
-        f"Run {report['date']} on {report['machine']['cpu']}, {report['machine']['cores']} cores, "
-        f"{report['machine']['memory_gb']} GB; load average at start {report['machine']['load_average_at_start']}. "
+        f"Run {report['date']} on {machine_['cpu']}, {machine_['cores']} cores, {machine_['memory_gb']} GB; "
+        f"load average at start {machine_['load_average_at_start']}, at end {machine_.get('load_average_at_end')}. "
         f"Corpus: {report['articles']} articles (scale {report['scale']}x).",
         "",
         "| Measure | Archive | Raw Whoosh | Ratio |",
         "| --- | --- | --- | --- |",
-        f"| Import + index, wall time | {imp['seconds']} s | {raw['index']['seconds']} s | "
-        f"{report['ratios']['import_vs_raw_index']}x |",
-        f"| Import + index, CPU time (all processes) | {imp['cpu_seconds']} s | {raw['index']['cpu_seconds']} s "
-        f"| {report['ratios']['import_cpu_vs_raw_index']}x |",
-        f"| Import throughput | {imp['articles_per_second']} articles/s | {raw['index']['docs_per_second']} docs/s | |",
-        f"| Import peak RSS (largest process / all processes) | {imp['peak_rss_mb']} / {imp['peak_tree_rss_mb']} MB "
-        f"| {raw['peak_rss_mb']} / {raw['peak_tree_rss_mb']} MB | |",
-        f"| rebuild_index, wall time | {rebuild['seconds']} s | | {report['ratios']['rebuild_vs_raw_index']}x |",
-        f"| rebuild_index, CPU time | {rebuild['cpu_seconds']} s | | |",
-        f"| rebuild_index peak RSS (largest / all) | {rebuild['peak_rss_mb']} / {rebuild['peak_tree_rss_mb']} MB | | |",
-        f"| check_index | {ours['check_index']['seconds']} s | | |",
+        f"| Import + index, wall time | {_get(ours, 'import', 'seconds')} s | {_get(raw, 'index', 'seconds')} s "
+        f"| {_ratio(report, 'import_vs_raw_index')} |",
+        f"| Import + index, CPU time (all processes) | {_get(ours, 'import', 'cpu_seconds')} s "
+        f"| {_get(raw, 'index', 'cpu_seconds')} s | {_ratio(report, 'import_cpu_vs_raw_index')} |",
+        f"| Import throughput | {_get(ours, 'import', 'articles_per_second')} articles/s "
+        f"| {_get(raw, 'index', 'docs_per_second')} docs/s | |",
+        f"| Import peak RSS (largest process / all processes) | {_get(ours, 'import', 'peak_rss_mb')} / "
+        f"{_get(ours, 'import', 'peak_tree_rss_mb')} MB "
+        f"| {_get(raw, 'peak_rss_mb')} / {_get(raw, 'peak_tree_rss_mb')} MB | |",
+        f"| rebuild_index, wall time | {_get(ours, 'rebuild_index', 'seconds')} s | "
+        f"| {_ratio(report, 'rebuild_vs_raw_index')} |",
+        f"| rebuild_index, CPU time | {_get(ours, 'rebuild_index', 'cpu_seconds')} s | | |",
+        f"| rebuild_index peak RSS (largest / all) | {_get(ours, 'rebuild_index', 'peak_rss_mb')} / "
+        f"{_get(ours, 'rebuild_index', 'peak_tree_rss_mb')} MB | | |",
+        f"| check_index | {_get(ours, 'check_index', 'seconds')} s | | |",
     ]
     names = {
         "ids": "Search, ranked ids (p50 / p95 / max)",
@@ -244,30 +266,55 @@ def markdown(report: dict) -> str:
         "page": "Public search page (test client)",
     }
     for mode, name in names.items():
-        ours_latency = ours["search"]["latency"][mode]
-        raw_latency = raw["search"]["latency"].get(mode)
-        raw_cell = (
-            f"{raw_latency['p50_ms']} / {raw_latency['p95_ms']} / {raw_latency['max_ms']} ms" if raw_latency else ""
-        )
-        ratio = report["ratios"].get(f"{mode}_p50_vs_raw", "")
+        raw_cell = _latency(raw, "search", "latency", mode) if mode in ("ids", "highlights") else ""
         lines.append(
-            f"| {name} | {ours_latency['p50_ms']} / {ours_latency['p95_ms']} / {ours_latency['max_ms']} ms "
-            f"| {raw_cell} | {f'{ratio}x (p50)' if ratio else ''} |"
+            f"| {name} | {_latency(ours, 'search', 'latency', mode)} | {raw_cell} "
+            f"| {_ratio(report, f'{mode}_p50_vs_raw', ' (p50)')} |"
         )
-    admin = ours["admin"]
     lines += [
-        f"| Admin save → searchable (p50 / max) | {admin['save_to_searchable']['p50_ms']} / "
-        f"{admin['save_to_searchable']['max_ms']} ms | | |",
-        f"| Admin article list (p50 / max) | {admin['changelist']['p50_ms']} / {admin['changelist']['max_ms']} ms "
-        "| | |",
-        f"| Admin article list, search `oil` (p50 / max) | {admin['changelist_search']['p50_ms']} / "
-        f"{admin['changelist_search']['max_ms']} ms | | |",
+        f"| Admin save → searchable (p50 / p95 / max) | {_latency(ours, 'admin', 'save_to_searchable')} | | |",
+        f"| Admin article list | {_latency(ours, 'admin', 'changelist')} | | |",
+        f"| Admin article list, search `oil` | {_latency(ours, 'admin', 'changelist_search')} | | |",
     ]
-    if report["totals_mismatched"]:
-        lines += ["", f"The archive and raw Whoosh found different totals for: {report['totals_mismatched']}"]
-    else:
-        lines += ["", f"The archive and raw Whoosh found the same number of hits for all {len(QUERIES)} queries."]
+    if "totals_mismatched" in report:
+        if report["totals_mismatched"]:
+            lines += ["", f"The archive and raw Whoosh found different totals for: {report['totals_mismatched']}"]
+        else:
+            lines += ["", f"The archive and raw Whoosh found the same number of hits for all {len(QUERIES)} queries."]
     return "\n".join(lines)
+
+
+def raw_baseline(corpus: Path, *, work: Path, env: dict, repeat: int) -> dict:
+    """Run bench/raw_whoosh.py on the same files, measured like the archive's commands."""
+    command = [sys.executable, str(BENCH_DIR / "raw_whoosh.py"), "--corpus", str(corpus)]
+    command += ["--index", str(work / "raw-index"), "--repeat", str(repeat), "--out", str(work / "raw.json")]
+    measured = run_measured(command, env=env, cwd=str(ROOT), log_path=work / "raw.log")
+    if measured.returncode != 0:
+        raise SystemExit(f"raw_whoosh.py failed:\n{measured.output[-2000:]}")
+    raw = json.loads((work / "raw.json").read_text())
+    raw.update(peak_rss_mb=measured.peak_rss_mb, peak_tree_rss_mb=measured.peak_tree_rss_mb)
+    return raw
+
+
+def compare(report: dict) -> None:
+    ours, raw = report["archive"], report.get("raw_whoosh")
+    if not raw:
+        return
+    ratios = report["ratios"] = {
+        "import_vs_raw_index": round(ours["import"]["seconds"] / raw["index"]["seconds"], 2),
+        "import_cpu_vs_raw_index": round(ours["import"]["cpu_seconds"] / raw["index"]["cpu_seconds"], 2),
+    }
+    if "rebuild_index" in ours:
+        ratios["rebuild_vs_raw_index"] = round(ours["rebuild_index"]["seconds"] / raw["index"]["seconds"], 2)
+    for mode in ("ids", "highlights"):
+        raw_p50 = raw["search"]["latency"][mode]["p50_ms"]
+        if raw_p50:
+            ratios[f"{mode}_p50_vs_raw"] = round(ours["search"]["latency"][mode]["p50_ms"] / raw_p50, 2)
+    report["totals_mismatched"] = {
+        label: {"archive": total, "raw_whoosh": raw["search"]["totals"].get(label)}
+        for label, total in ours["search"]["totals"].items()
+        if total != raw["search"]["totals"].get(label)
+    }
 
 
 def main() -> None:
@@ -279,9 +326,15 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, help="Work here instead of a new temporary directory.")
     parser.add_argument("--keep", action="store_true", help="Keep the work directory (database, index, logs).")
     parser.add_argument("--database-url", help="An empty database to use instead of SQLite in the work directory.")
+    parser.add_argument(
+        "--skip", default="", help="Comma-separated steps to leave out, for long runs at scale: rebuild, raw."
+    )
     args = parser.parse_args()
     if args.scale < 1:
         parser.error("--scale must be at least 1")
+    args.skip = {step.strip() for step in args.skip.split(",") if step.strip()}
+    if args.skip - {"rebuild", "raw"}:
+        parser.error(f"--skip takes rebuild and raw, not {', '.join(sorted(args.skip - {'rebuild', 'raw'}))}")
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="archive-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -322,32 +375,13 @@ def main() -> None:
         )
         print("Checking the index", file=sys.stderr)
         ours["check_index"] = manage(["check_index", "-v", "0"], env=env, work=work, name="check_index")
-        print("Rebuilding the index", file=sys.stderr)
-        ours["rebuild_index"] = manage(["rebuild_index", "--fresh", "-v", "0"], env=env, work=work, name="rebuild")
-        manage(["check_index", "-v", "0"], env=env, work=work, name="check_index_after_rebuild")
-
-        print("Raw Whoosh baseline", file=sys.stderr)
-        raw_run = run_measured(
-            [
-                sys.executable,
-                str(BENCH_DIR / "raw_whoosh.py"),
-                "--corpus",
-                str(corpus),
-                "--index",
-                str(work / "raw-index"),
-                "--repeat",
-                str(args.repeat),
-                "--out",
-                str(work / "raw.json"),
-            ],
-            env=env,
-            cwd=str(ROOT),
-            log_path=work / "raw.log",
-        )
-        if raw_run.returncode != 0:
-            raise SystemExit(f"raw_whoosh.py failed:\n{raw_run.output[-2000:]}")
-        raw = report["raw_whoosh"] = json.loads((work / "raw.json").read_text())
-        raw.update(peak_rss_mb=raw_run.peak_rss_mb, peak_tree_rss_mb=raw_run.peak_tree_rss_mb)
+        if "rebuild" not in args.skip:
+            print("Rebuilding the index", file=sys.stderr)
+            ours["rebuild_index"] = manage(["rebuild_index", "--fresh", "-v", "0"], env=env, work=work, name="rebuild")
+            manage(["check_index", "-v", "0"], env=env, work=work, name="check_index_after_rebuild")
+        if "raw" not in args.skip:
+            print("Raw Whoosh baseline", file=sys.stderr)
+            report["raw_whoosh"] = raw_baseline(corpus, work=work, env=env, repeat=args.repeat)
 
         os.environ.update(env)
         import django
@@ -362,21 +396,7 @@ def main() -> None:
         print("Timing the admin", file=sys.stderr)
         ours["admin"] = time_admin(repeat=args.repeat)
 
-        ratios = report["ratios"] = {
-            "import_vs_raw_index": round(ours["import"]["seconds"] / raw["index"]["seconds"], 2),
-            "import_cpu_vs_raw_index": round(ours["import"]["cpu_seconds"] / raw["index"]["cpu_seconds"], 2),
-            "rebuild_vs_raw_index": round(ours["rebuild_index"]["seconds"] / raw["index"]["seconds"], 2),
-        }
-        for mode in ("ids", "highlights"):
-            raw_p50 = raw["search"]["latency"][mode]["p50_ms"]
-            if raw_p50:
-                ratios[f"{mode}_p50_vs_raw"] = round(ours["search"]["latency"][mode]["p50_ms"] / raw_p50, 2)
-        mismatched = {
-            label: {"archive": total, "raw_whoosh": raw["search"]["totals"].get(label)}
-            for label, total in ours["search"]["totals"].items()
-            if total != raw["search"]["totals"].get(label)
-        }
-        report["totals_mismatched"] = mismatched
+        compare(report)
         report["machine"]["load_average_at_end"] = [round(value, 2) for value in os.getloadavg()]
         report["markdown"] = markdown(report)
     finally:
