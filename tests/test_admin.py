@@ -126,10 +126,13 @@ def test_admin_search_box_uses_the_full_text_index(admin_client, sigonella):
 
 
 def test_admin_search_box_survives_a_malformed_query(admin_client, sigonella):
-    """An unbalanced quote never gives an error page: the list still renders."""
+    """An unbalanced quote never gives an error page: it is searched as plain words, with a notice saying so."""
     response = admin_client.get(reverse("admin:archive_article_changelist"), {"q": '"drones'})
     assert response.status_code == 200
     assert [a.pk for a in response.context["cl"].result_list] == [sigonella.pk]
+    assert [str(m) for m in response.context["messages"]] == [
+        "The query had an unbalanced quote, so it was searched as plain words."
+    ]
 
 
 def test_saving_an_article_records_who_created_and_changed_it(admin_client, admin_user, sigonella):
@@ -305,3 +308,17 @@ def test_actor_filter_offers_the_most_linked_and_the_chosen_one(admin_client):
     )
     assert (str(rare.pk), "Arab Maghreb Union") in spec.lookup_choices
     assert len(response.context["cl"].result_list) == 1
+
+
+def test_admin_search_caps_the_listed_hits_and_says_so(admin_client, monkeypatch, django_capture_on_commit_callbacks):
+    """More hits than the admin lists: the best ones are listed, with a warning giving the total."""
+    from archive.admin import articles as article_admin
+
+    monkeypatch.setattr(article_admin, "ADMIN_SEARCH_LIMIT", 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        ArticleFactory.create_batch(3, title="Harbour strike in Genoa")
+    response = admin_client.get(reverse("admin:archive_article_changelist"), {"q": "Genoa"})
+    assert len(response.context["cl"].result_list) == 2
+    assert [str(m) for m in response.context["messages"]] == [
+        "3 articles match; only the best 2 are listed. Narrow the search to see the rest."
+    ]
