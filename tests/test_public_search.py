@@ -409,3 +409,12 @@ def test_facets_list_the_most_frequent_values_only(client, indexed):
 def test_search_answers_head_requests(client, world):
     """Link checkers that send HEAD get 200, not 405."""
     assert client.head("/search/", {"q": "Sigonella"}).status_code == 200
+
+
+def test_source_facet_counts_and_links(client, world, indexed):
+    """The source facet counts each publication and links to the search narrowed to it."""
+    indexed(lambda: [ArticleFactory(title=f"Drone rules {n}", source="Reuters", tags=["drones"]) for n in range(2)])
+    response = client.get("/search/", {"tag": "drones"})
+    assert facet_counts(response, "source") == {"Reuters": 2, "International Business Times": 1}
+    sources = next(group for group in response.context["page"].facets if group.key == "source")
+    assert sources.sections[0][1][0].url == "/search/?tag=drones&source=Reuters"
