@@ -142,3 +142,10 @@ def test_archivist_bulk_publish_is_refused(archivist):
         "Set the status to Published on 0 articles.",
     ]
     assert not Article.objects.filter(status="published").exists()
+
+
+def test_archivist_sees_the_workbench_sections(archivist):
+    """An archivist's admin home lists articles, actors, places, tags and the admin imports."""
+    response = client_for(archivist).get(reverse("admin:index"))
+    models = {model["object_name"] for app in response.context["app_list"] for model in app["models"]}
+    assert {"Article", "Actor", "Place", "Tag", "ImportJob"} <= models
