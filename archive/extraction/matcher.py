@@ -42,8 +42,8 @@ def case_matches(form: str, segment: str, *, shouting: bool) -> bool:
         return letters >= 4 and not shouting and segment == form[0] + form[1:].lower()
     if shouting:
         return True
-    if segment.isupper() and sum(c.isalpha() for c in segment) <= 4:
-        # In ordinary text a short word in capitals is an acronym ('ICO'), not a name ('Icó').
+    if segment.isupper():
+        # In ordinary text, words in capitals are an acronym ('ICO', not 'Icó') or a heading ('STOCK SPLIT').
         return False
     for index, char in enumerate(form):
         starts_word = index == 0 or not form[index - 1].isalnum()
