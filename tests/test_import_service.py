@@ -292,3 +292,38 @@ def test_dateline_place_created_later_in_the_run_is_linked_and_a_rerun_is_unchan
     assert Article.objects.get(provider_id="1").dateline_place == singapore
     report = articles_import(paths=[path], batch_size=1)
     assert (report.updated, report.unchanged) == (0, 2)
+
+
+def test_jsonl_names_match_existing_actors_and_unknown_ones_are_created(tmp_path):
+    """An untyped name links the existing actor of that name; a typed new one is created with its type."""
+    nato = Actor.objects.create(name="NATO", type="international_organisation")
+    path = tmp_path / "feed.jsonl"
+    path.write_text(
+        json.dumps(
+            {
+                "title": "Alliance ministers meet in Brussels",
+                "actors": ["NATO", {"name": "Jens Stoltenberg", "type": "person"}, "Coalition Task Force"],
+            }
+        )
+        + "\n"
+    )
+    articles_import(paths=[path])
+    linked = {(actor.name, actor.type) for actor in Article.objects.get().actors.all()}
+    assert linked == {
+        ("NATO", "international_organisation"),
+        ("Jens Stoltenberg", "person"),
+        ("Coalition Task Force", "other"),
+    }
+    assert Actor.objects.filter(name="NATO").get() == nato
+
+
+def test_jsonl_id_is_the_provider_id_within_its_source(tmp_path):
+    """A JSON record with an id is updated in place when the feed sends it again with new text."""
+    path = tmp_path / "feed.jsonl"
+    record = {"id": "mw-17", "source": "Maghreb Wire", "title": "Port reopens", "body": "Ships are moving."}
+    path.write_text(json.dumps(record) + "\n")
+    articles_import(paths=[path])
+    path.write_text(json.dumps({**record, "body": "Ships are moving again after the storm."}) + "\n")
+    report = articles_import(paths=[path])
+    assert (report.created, report.updated) == (0, 1)
+    assert Article.objects.get().body == "Ships are moving again after the storm."
