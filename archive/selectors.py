@@ -22,6 +22,7 @@ from archive.search import get_backend
 from archive.search.base import FACETS, FacetCount, Hit, SearchQuery, SearchResults
 
 EXPORT_CHUNK = 500
+COUNT_ONLY_PAGE = 10**9
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,12 @@ def search(params: SearchParams, *, facets: tuple[str, ...] = FACETS, spellcheck
 
 
 def count_matches(params: SearchParams) -> int:
-    """How many published articles a search finds, without facets or highlights."""
-    query = search_query(params, page=1, per_page=1, facets=(), highlight=False)
+    """How many published articles a search finds, without facets or highlights.
+
+    A page far past the end gives the total with no hits, so the engine
+    counts the matches without ranking them.
+    """
+    query = search_query(params, page=COUNT_ONLY_PAGE, per_page=1, facets=(), highlight=False)
     return get_backend().search(query).total
 
 
