@@ -182,3 +182,24 @@ def test_browse_pages_render(live_server, page, world):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(live_server.url + "/search/?q=drones")
     shot(page, "search-mobile")
+
+
+def test_search_works_without_javascript(live_server, browser, world):
+    """With JavaScript off, searching, narrowing by a facet and changing the sort all still work."""
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/search/")
+        box = page.get_by_label("Search words")
+        assert box.get_attribute("role") is None
+        box.fill("drones")
+        page.get_by_role("button", name="Search", exact=True).click()
+        assert heading(page).startswith("25 articles")
+        page.locator(".facet").filter(has=page.locator("#facet-tag")).get_by_role("link", name="airbase").click()
+        assert heading(page) == "1 article"
+        page.get_by_label("Sort").select_option("newest")
+        page.get_by_role("button", name="Apply").click()
+        assert "sort=newest" in page.url and "tag=airbase" in page.url
+        assert heading(page) == "1 article"
+    finally:
+        context.close()
