@@ -15,7 +15,7 @@ from archive.extraction.gazetteer import load_gazetteer
 from archive.extraction.seeds import load_actor_seeds
 from archive.importers.plaintext import parse_file
 
-COUNTRIES = {"IT", "US", "LY", "TN", "GB", "FR", "GE", "JO", "BR", "DE"}
+COUNTRIES = {"IT", "US", "LY", "TN", "GB", "FR", "GE", "JO", "BR", "DE", "HR"}
 SEED_ARTICLE = Path(settings.BASE_DIR) / "seeds" / "2016-02-24-italy-us-drones-sigonella.txt"
 
 

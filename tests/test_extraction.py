@@ -159,3 +159,10 @@ def test_organisation_candidate():
     """An unknown name ending in an organisation word is proposed as a new organisation."""
     proposals = _run("The state-run National Oil Corporation said output fell.")
     assert "National Oil Corporation" in _candidates(proposals, SuggestionKind.NEW_ORGANISATION)
+
+
+def test_headline_in_capitals_needs_distinctive_names():
+    """In an all-capitals headline 'STOCK SPLIT' is not Split, the Croatian city; 'ROME' is Rome."""
+    proposals = _run("", title="CHAMPION PRODUCTS APPROVES STOCK SPLIT IN ROME")
+    assert "Split" not in _places(proposals, threshold=0)
+    assert "Rome" in _places(proposals)

@@ -216,7 +216,7 @@ class _Resolver:
         return (
             entry.record != "place"
             or self.index.places[entry.pk].type != PlaceType.CITY
-            or (self.index.places[entry.pk].population >= SMALL_CITY)
+            or self.index.places[entry.pk].population >= LARGE_CITY
         )
 
     def _person_context(self, f: _Field, mention: Mention) -> tuple[bool, bool]:
