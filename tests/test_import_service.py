@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
 from archive.models import Actor, Article, Place, PlaceType
@@ -327,3 +327,20 @@ def test_jsonl_id_is_the_provider_id_within_its_source(tmp_path):
     report = articles_import(paths=[path])
     assert (report.created, report.updated) == (0, 1)
     assert Article.objects.get().body == "Ships are moving again after the storm."
+
+
+def test_a_record_the_database_refuses_fails_alone(tmp_path, monkeypatch):
+    """When a batch fails in the database, its records are retried one by one and only the culprit fails."""
+    original = imports._BatchWriter._link
+
+    def refuse_one(self, linked, *args):
+        if any(record.provider_id == "2" for record, _ in linked):
+            raise IntegrityError("simulated constraint failure")
+        return original(self, linked, *args)
+
+    monkeypatch.setattr(imports._BatchWriter, "_link", refuse_one)
+    stories = [wheat_story(str(n), title=f"REPORT {n}") for n in (1, 2, 3)]
+    report = articles_import(paths=[reuters_file(tmp_path / "r.sgm", *stories)])
+    assert report.failures == ["r.sgm NEWID=2: could not be stored (simulated constraint failure)"]
+    assert sorted(Article.objects.values_list("provider_id", flat=True)) == ["1", "3"]
+    assert report.created == 2

@@ -153,3 +153,9 @@ def test_undecodable_bytes_are_refused_with_their_place(tmp_path):
     path.write_bytes(ARTICLE.format(zone="EST").replace("Lampedusa.", "Lampedusa caf\xe9.").encode("latin-1"))
     with pytest.raises(ParseError, match=r"^latin1.txt: not UTF-8 text \(byte 0xe9 on line 7 does not decode\)$"):
         next(plaintext.parse_file(path))
+
+
+def test_overlong_title_is_refused():
+    """A first line longer than a title can be is refused rather than cut."""
+    with pytest.raises(ParseError, match=r"^story.txt: the first line is 600 characters long, too long for a title"):
+        parse("x" * 600 + "\n\nBy Maria Rossi | Mar 3, 2017 09:15 PM EST\n\nText.\n")

@@ -88,6 +88,8 @@ def parse_text(text: str, *, label: str) -> ArticleRecord:
     title = " ".join(lines.pop(0).split())
     if BYLINE.match(title):
         raise ParseError(f"{label}: no title (the first line is the byline)")
+    if len(title) > 500:
+        raise ParseError(f"{label}: the first line is {len(title)} characters long, too long for a title (500 at most)")
     while lines and not lines[0].strip():
         lines.pop(0)
     if not lines or not lines[0].strip().startswith("By "):
@@ -115,6 +117,8 @@ def parse_byline(line: str, *, label: str) -> tuple[str, Published]:
     author = " ".join(match["author"].split())
     if not author:
         raise refuse("no author name")
+    if len(author) > 255:
+        raise refuse("the author name is longer than 255 characters")
     when = WHEN.match(match["when"])
     if not when:
         raise refuse("the date is not like 'Feb 24, 2016 05:42 AM EST'")

@@ -181,14 +181,16 @@ class _BatchWriter:
             return
         try:
             self._write_atomically(records)
-        except DatabaseError:
+            return
+        except DatabaseError as exc:
             if len(records) == 1:
-                raise
-            for record in records:
-                try:
-                    self._write_atomically([record])
-                except DatabaseError as exc:
-                    self.report.failures.append(f"{record.label}: could not be stored ({exc})")
+                self.report.failures.append(f"{records[0].label}: could not be stored ({exc})")
+                return
+        for record in records:
+            try:
+                self._write_atomically([record])
+            except DatabaseError as exc:
+                self.report.failures.append(f"{record.label}: could not be stored ({exc})")
 
     def _write_atomically(self, records: list[ArticleRecord]) -> None:
         counts = (self.report.created, self.report.updated, self.report.unchanged, self.report.flagged_duplicates)
