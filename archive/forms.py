@@ -18,7 +18,7 @@ from archive.models import Actor, Place
 PAGE_SIZES = (10, 20, 50, 100)
 DEFAULT_PAGE_SIZE = 20
 SORTS = {"relevance": "Relevance", "newest": "Newest first", "oldest": "Oldest first"}
-DATE_MODES = {"overlap": "Overlaps the period", "within": "Lies within the period"}
+DATE_MODES = {"overlap": "overlap the period", "within": "lie within the period"}
 MAX_FILTER_VALUES = 20
 MAX_ID_DIGITS = 18  # anything longer overflows a database integer
 

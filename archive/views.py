@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from archive import exports, search_page, selectors
-from archive.forms import PAGE_SIZES, SearchForm, SearchParams
+from archive.forms import DATE_MODES, PAGE_SIZES, SORTS, SearchForm, SearchParams
 from archive.models import Actor, Place
 
 ACCESS_POINT_ARTICLES = 20
@@ -21,7 +21,7 @@ def home(request):
 def search(request):
     form = SearchForm(request.GET)
     page = search_page.build(form.search_params())
-    context = {"page": page, "params": page.params, "page_sizes": PAGE_SIZES}
+    context = {"page": page, "params": page.params, "page_sizes": PAGE_SIZES, "sorts": SORTS, "date_modes": DATE_MODES}
     return render(request, "archive/search.html", context)
 
 
