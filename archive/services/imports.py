@@ -157,7 +157,7 @@ def _records(paths: list, format: str | None, report: ImportReport, bar: tqdm) -
             bar.update(1)
 
 
-def _identity(record: ArticleRecord) -> tuple[str, str]:
+def _identity(record: ArticleRecord) -> tuple[str, ...]:
     return ("provider", record.source, record.provider_id) if record.provider_id else ("checksum", record.checksum)
 
 
