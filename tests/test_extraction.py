@@ -7,6 +7,7 @@ import pytest
 from archive.extraction.pipeline import extract
 from archive.models import Actor, DatePrecision, Place, PlaceType, SuggestionKind
 from tests.extraction_support import authorities, seed_record  # noqa: F401 (fixture)
+from tests.factories import ActorNameFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("authorities")]
 
@@ -166,3 +167,12 @@ def test_headline_in_capitals_needs_distinctive_names():
     proposals = _run("", title="CHAMPION PRODUCTS APPROVES STOCK SPLIT IN ROME")
     assert "Split" not in _places(proposals, threshold=0)
     assert "Rome" in _places(proposals)
+
+
+def test_shared_acronym_goes_to_the_organisation_named_in_full():
+    """'ADB' can be either development bank: the one the story names in full is the one suggested."""
+    african = Actor.objects.get(name="African Development Bank")
+    ActorNameFactory(actor=african, name="ADB")
+    proposals = _run("The ADB approved a loan to Manila, the Asian Development Bank said on Monday.")
+    assert "Asian Development Bank" in _actors(proposals)
+    assert "African Development Bank" not in _actors(proposals, threshold=0)

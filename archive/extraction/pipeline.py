@@ -138,6 +138,11 @@ class _Resolver:
             for e in m.entries
             if e.record == "actor" and e.kind != SURNAME and index.actors[e.pk].type == ActorType.PERSON
         }
+        self.unambiguous_actors = set()
+        for m in all_mentions:
+            actors = {e.pk for e in m.entries if e.record == "actor"}
+            if len(actors) == 1:
+                self.unambiguous_actors |= actors
         certain = {m.entries[0].pk for m in all_mentions if _only_place(m)}
         self.context = set(certain)
         for pk in certain:
@@ -188,18 +193,26 @@ class _Resolver:
         place = self._choose_place(places) if places else None
         if place is not None:
             proposals.extend(self._place_proposals(f, mention, place))
+        organisations = {e.pk for e in entries if e.record == "actor" and self._organisation(e.pk)}
+        shared = len(organisations) > 1
+        if shared and organisations & self.unambiguous_actors:
+            # 'ADB' names two banks: the one the story also names in full is meant.
+            entries = [e for e in entries if e.pk not in organisations - self.unambiguous_actors]
+            shared = False
         for entry in entries:
             if entry.record != "actor":
                 continue
             actor = self.index.actors[entry.pk]
             if actor.type == ActorType.STATE and place is not None and self.index.places[place.pk].type != "country":
                 continue
-            proposals.append(
-                Proposal(
-                    SuggestionKind.ACTOR, self._actor_confidence(f, mention, entry), [mention.evidence()], entry.pk
-                )
-            )
+            confidence = self._actor_confidence(f, mention, entry)
+            if shared and entry.pk in organisations:
+                confidence *= 0.5
+            proposals.append(Proposal(SuggestionKind.ACTOR, confidence, [mention.evidence()], entry.pk))
         return proposals
+
+    def _organisation(self, actor_id: int) -> bool:
+        return self.index.actors[actor_id].type not in (ActorType.PERSON, ActorType.STATE)
 
     def _opens_longer_name(self, f: _Field, mention: Mention, entry: NameEntry) -> bool:
         if entry.kind == NameKind.DEMONYM:
