@@ -23,8 +23,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, reset_queries, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -179,6 +180,9 @@ class _BatchWriter:
         """One transaction for the batch; if it fails, each record on its own so one bad record costs only itself."""
         if not records:
             return
+        if settings.DEBUG:
+            # Django then keeps the last 9,000 queries, and an import's long IN lists would hold on to much memory.
+            reset_queries()
         try:
             self._write_atomically(records)
             return
