@@ -115,3 +115,17 @@ def test_bulk_form_requires_its_input(admin_client, harbour_articles):
     _, response = run_action(admin_client, "add_tags", harbour_articles, scope="selected", tags="")
     assert "This field is required." in response.content.decode()
     assert all(sorted(a.tags.names()) == ["labour"] for a in harbour_articles)
+
+
+def test_bulk_change_writes_one_history_row_per_changed_article(admin_client, admin_user, harbour_articles):
+    """Each article a bulk action changed gets one history row with its new links, tags, the user and the reason."""
+    union = ActorFactory(name="Dockers' Union")
+    before = [a.history.count() for a in harbour_articles]
+    run_action(admin_client, "add_actors", harbour_articles[:2], scope="selected", actors=[union.pk])
+    run_action(admin_client, "add_tags", harbour_articles[:1], scope="selected", tags="strikes")
+    assert [a.history.count() - n for a, n in zip(harbour_articles, before, strict=True)] == [2, 1, 0]
+    row = harbour_articles[0].history.latest()
+    assert (row.history_user, row.history_change_reason) == (admin_user, "Added tags strikes (bulk action)")
+    assert [link.actor for link in row.actors.all()] == [union]
+    assert row.tag_names == "labour, strikes"
+    assert row.version == Article.objects.get(pk=harbour_articles[0].pk).version
