@@ -2,10 +2,11 @@
 
 Bulk functions run in one transaction inside ``collected()``, so however many
 articles they touch, the index receives one batch once the transaction
-commits. Each link is changed through the related manager, so the index
-signals and the history see every change; each changed article's ``version``
-is raised so a change form opened before the bulk change cannot silently
-undo it.
+commits. Links are written on the link tables in chunks of 500 articles;
+as that sends no ``m2m_changed``, the functions queue the articles for the
+index and write their history rows themselves. Each changed article's
+``version`` is raised so a change form opened before the bulk change cannot
+silently undo it.
 """
 
 from collections.abc import Iterator
@@ -113,13 +114,6 @@ def each_locked(articles: QuerySet[Article], *prefetch: str) -> Iterator[Article
         yield from chunk.prefetch_related(*prefetch)
 
 
-def save_described(article: Article, *, user: AbstractBaseUser, reason: str) -> None:
-    """Raise the version (so change forms opened before are refused) and write one history row."""
-    article.version += 1
-    article.updated_by = user
-    save_with_history(article, reason=reason, update_fields=["version", "updated_by", "updated_at"])
-
-
 def _bulk_links(*, articles: QuerySet[Article], user: AbstractBaseUser, relation: str, targets: list, add: bool) -> int:
     """Add or remove links on the link table directly, chunk by chunk: a few queries per 500 articles.
 
@@ -152,6 +146,28 @@ def _bulk_links(*, articles: QuerySet[Article], user: AbstractBaseUser, relation
                 _record_bulk_change(changed, user=user, reason=reason)
             changed_total += len(changed)
     return changed_total
+
+
+def articles_relink(
+    *, relation: str, old_ids: list[int], new_id: int, user: AbstractBaseUser, reason: str
+) -> list[int]:
+    """Point every link to the ``old_ids`` records at ``new_id`` instead (a merge); returns the articles changed."""
+    links, article_key, target_key, make = _link_table(relation)
+    article_ids = sorted(set(links.filter(**{f"{target_key}__in": old_ids}).values_list(article_key, flat=True)))
+    with transaction.atomic(), collected():
+        for start in range(0, len(article_ids), CHUNK):
+            chunk = list(
+                Article.objects.filter(pk__in=article_ids[start : start + CHUNK])
+                .select_for_update()
+                .values_list("pk", flat=True)
+            )
+            linked = set(
+                links.filter(**{f"{article_key}__in": chunk, target_key: new_id}).values_list(article_key, flat=True)
+            )
+            links.model.objects.bulk_create([make(a, new_id) for a in chunk if a not in linked])
+            links.filter(**{f"{article_key}__in": chunk, f"{target_key}__in": old_ids}).delete()
+            _record_bulk_change(chunk, user=user, reason=reason)
+    return article_ids
 
 
 def _link_table(relation: str):

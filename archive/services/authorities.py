@@ -19,7 +19,7 @@ from taggit.models import Tag, TaggedItem
 
 from archive.models import Actor, ActorName, Article, AuthorityStatus, Place, PlaceName, Suggestion
 from archive.search.indexing import collected, queue_articles
-from archive.services.articles import each_locked, save_described
+from archive.services.articles import articles_relink
 
 PUBLISH_PERMISSION = "archive.publish_article"
 
@@ -90,15 +90,14 @@ def authorities_merge(*, survivor: Model, merged: list[Model], user: AbstractBas
     """Merge ``merged`` into ``survivor``; returns the plan that was carried out."""
     with transaction.atomic(), collected():
         plan = merge_plan(survivor=survivor, merged=merged)
-        relation, others = _relation(type(survivor)), plan.merged
-        names = ", ".join(str(record) for record in others)
-        reason = f"Merged {names} into {survivor}"
-        for article in each_locked(Article.objects.filter(pk__in=plan.article_ids), relation):
-            article.skip_history_when_saving = True
-            manager = getattr(article, relation)
-            manager.add(survivor)
-            manager.remove(*(record.name if relation == "tags" else record for record in others))
-            save_described(article, user=user, reason=reason)
+        others = plan.merged
+        articles_relink(
+            relation=_relation(type(survivor)),
+            old_ids=[record.pk for record in others],
+            new_id=survivor.pk,
+            user=user,
+            reason=f"Merged {', '.join(str(record) for record in others)} into {survivor}",
+        )
         if isinstance(survivor, Actor):
             ActorName.objects.bulk_create([ActorName(actor=survivor, name=name) for name in plan.new_names])
             Suggestion.objects.filter(actor__in=others).update(actor=survivor)
