@@ -115,7 +115,8 @@ class AuthorityIndex:
         entries += [NameEntry("place", pk, info.name, AUTHORISED) for pk, info in places.items()]
         for actor_id, name, kind in ActorName.objects.values_list("actor_id", "name", "kind"):
             if actor_id in actors:
-                entries.append(NameEntry("actor", actor_id, name, kind))
+                one_word_person = actors[actor_id].type == ActorType.PERSON and len(name.split()) == 1
+                entries.append(NameEntry("actor", actor_id, name, SURNAME if one_word_person else kind))
         for place_id, name, kind in PlaceName.objects.values_list("place_id", "name", "kind"):
             if place_id in places:
                 entries.append(NameEntry("place", place_id, name, kind))

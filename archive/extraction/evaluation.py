@@ -140,9 +140,9 @@ class _Authorities:
         )
         if place is None:
             place = Place.objects.create(name=ref.name, type=PlaceType.COUNTRY, country_code=ref.country_code)
-        for alias in ref.alternate_names:
+        for alias, kind in ref.alternate_names:
             if alias != place.name:
-                PlaceName.objects.get_or_create(place=place, name=alias)
+                PlaceName.objects.get_or_create(place=place, name=alias, defaults={"kind": kind})
         return place.pk
 
 

@@ -281,7 +281,9 @@ class _Resolver:
         confidence = _name_confidence(entry)
         if entry.kind == SURNAME:
             confidence = 0.8 if entry.pk in self.full_names else 0.65
-            if mention.start in f.starts and not self._person_context(f, mention)[0]:
+            at_start = mention.start in f.starts and not f.case_blind
+            if at_start and entry.pk not in self.full_names and not self._person_context(f, mention)[0]:
+                # 'Young said' is a person; 'Young people said' is not: a capital at a sentence start proves less.
                 confidence = 0.45
         elif actor.type == ActorType.STATE:
             confidence = 0.7 if entry.kind == NameKind.DEMONYM else 0.75
