@@ -166,3 +166,11 @@ def test_seed_actors_reload_changes_nothing():
     out = StringIO()
     call_command("seed_actors", "--countries", "IT,LY", stdout=out)
     assert out.getvalue().strip() == "Actor seeds: 0 actors created, 0 alternate names added."
+
+
+def test_suggest_command_refuses_an_unknown_status():
+    """A status that does not exist is named in one clear error."""
+    with pytest.raises(
+        CommandError, match=r"^--status must be one of draft, in_review, published, withdrawn, not 'old'\.$"
+    ):
+        call_command("suggest_access_points", "--status", "old", stdout=StringIO())

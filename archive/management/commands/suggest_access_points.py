@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from archive.models import Article
+from archive.models import Article, ArticleStatus
 from archive.services.suggestions import suggest_for_articles
 
 
@@ -24,6 +24,8 @@ class Command(BaseCommand):
             if missing:
                 raise CommandError(f"No article with id {', '.join(map(str, missing))}.")
         if status:
+            if status not in ArticleStatus.values:
+                raise CommandError(f"--status must be one of {', '.join(ArticleStatus.values)}, not {status!r}.")
             articles = articles.filter(status=status)
         try:
             report = suggest_for_articles(article_ids=articles.values_list("pk", flat=True), progress=True)
