@@ -10,7 +10,7 @@ import pytest
 
 from archive.models import ArticleStatus, DatePrecision
 from archive.search import get_backend
-from archive.search.base import SearchQuery
+from archive.search.base import FacetCount, SearchQuery
 from archive.search.documents import article_document
 from tests.factories import ActorFactory, ActorNameFactory, ArticleFactory, PlaceFactory
 
@@ -366,3 +366,24 @@ def test_highlight_marks_stemmed_accented_and_prefixed_words(engine):
     assert "<mark>Drones</mark>" in engine.search(SearchQuery(text="drone")).hits[0].highlight
     assert "<mark>São</mark>" in engine.search(SearchQuery(text="Sao")).hits[0].highlight
     assert "<mark>counterterrorism</mark>" in engine.search(SearchQuery(text="counter*")).hits[0].highlight
+
+
+def test_total_counts_every_match_when_only_the_first_page_is_ranked(engine):
+    """Weakly scoring matches after strong ones still count in the total and the facets."""
+    strong = [ArticleFactory(title="Oil prices", body="Oil.", tags=["energy"]) for _ in range(20)]
+    weak = [
+        ArticleFactory(title="Weekly review", body="Output rose in the quarter. " * 20 + "Some oil.", tags=["energy"])
+        for _ in range(10)
+    ]
+    index(engine, *strong, *weak)
+    results = engine.search(SearchQuery(text="oil", per_page=1, facets=("tag",)))
+    assert results.total == 30
+    assert results.facets["tag"] == [FacetCount(value="energy", count=30)]
+
+
+def test_browse_facets_follow_index_changes(engine):
+    """Counts for a search without words are shared, yet a new article changes them at once."""
+    index(engine, ArticleFactory(tags=["energy"]))
+    assert engine.search(SearchQuery(facets=("tag",))).facets["tag"] == [FacetCount(value="energy", count=1)]
+    index(engine, ArticleFactory(tags=["energy"]))
+    assert engine.search(SearchQuery(facets=("tag",))).facets["tag"] == [FacetCount(value="energy", count=2)]
