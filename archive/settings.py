@@ -153,6 +153,10 @@ ARCHIVE_SEARCH = {
     },
 }
 
+# Seconds before a process retries index updates that found the index locked; None leaves them
+# to the next commit or to ``process_index_queue``.
+ARCHIVE_INDEX_RETRY_SECONDS = 3.0
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -19,6 +19,8 @@ def isolated_index(settings, tmp_path):
         "BACKEND": "archive.search.whoosh_backend.WhooshBackend",
         "OPTIONS": {"PATH": data_dir / "index", "LOCK_TIMEOUT": 1.0},
     }
+    # A retry thread outliving its test would write to the next test's database.
+    settings.ARCHIVE_INDEX_RETRY_SECONDS = None
     get_backend.cache_clear()
     yield
     get_backend.cache_clear()

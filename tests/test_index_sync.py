@@ -161,7 +161,6 @@ def test_locked_index_keeps_the_update_queued(commit, monkeypatch):
         raise IndexLocked("the index is locked by another writer")
 
     monkeypatch.setattr(backend, "index", locked)
-    monkeypatch.setattr(indexing, "_schedule_retry", lambda: None)
     article = commit(lambda: ArticleFactory(body="Talks in Sabratha."))
     row = PendingIndexUpdate.objects.get(article_id=article.pk)
     assert (row.attempts, row.last_error) == (1, "index locked by another writer")
@@ -194,7 +193,6 @@ def test_save_while_another_process_holds_the_writer_lock(commit, monkeypatch):
     """A real Whoosh lock held elsewhere: the save succeeds, the update waits, and lands once the lock is free."""
     from whoosh import index as whoosh_index
 
-    monkeypatch.setattr(indexing, "_schedule_retry", lambda: None)
     backend = get_backend()
     backend.search(SearchQuery())  # creates the index
     holder = whoosh_index.open_dir(str(backend.path)).writer()
@@ -206,3 +204,25 @@ def test_save_while_another_process_holds_the_writer_lock(commit, monkeypatch):
         holder.cancel()
     indexing.process_queue()
     assert found("Sabratha") == [article.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_locked_update_is_retried_in_the_background(settings):
+    """Once the lock is released, the process retries by itself and the article becomes searchable."""
+    import time
+
+    from whoosh import index as whoosh_index
+
+    settings.ARCHIVE_INDEX_RETRY_SECONDS = 0.2
+    backend = get_backend()
+    backend.search(SearchQuery())
+    holder = whoosh_index.open_dir(str(backend.path)).writer()
+    try:
+        article = ArticleFactory(body="Talks in Sabratha.")
+    finally:
+        holder.cancel()
+    deadline = time.monotonic() + 10
+    while found("Sabratha") != [article.pk] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert found("Sabratha") == [article.pk]
+    assert PendingIndexUpdate.objects.count() == 0

@@ -28,7 +28,6 @@ from archive.search.documents import article_document
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-RETRY_DELAY_SECONDS = 3.0
 
 _local = threading.local()
 # Set while a background indexer drains the queue for this process (bulk imports).
@@ -163,10 +162,13 @@ def _record_failure(rows: list[PendingIndexUpdate], error: str) -> None:
 def _schedule_retry() -> None:
     """Try the queue again shortly, in this process, so a lock held by an import does not strand a save."""
     global _retry_timer
+    delay = getattr(settings, "ARCHIVE_INDEX_RETRY_SECONDS", None)
+    if delay is None:
+        return
     with _retry_lock:
         if _retry_timer is not None and _retry_timer.is_alive():
             return
-        _retry_timer = threading.Timer(RETRY_DELAY_SECONDS, _retry)
+        _retry_timer = threading.Timer(delay, _retry)
         _retry_timer.daemon = True
         _retry_timer.start()
 
