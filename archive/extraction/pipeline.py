@@ -102,7 +102,7 @@ def extract(
     for proposal in merged.values():
         if proposal.kind in SALIENT_KINDS:
             _settle(proposal)
-    return sorted(merged.values(), key=lambda p: (-p.confidence, p.kind, p.key[1:4].__repr__()))
+    return sorted(merged.values(), key=lambda p: (-p.confidence, p.kind, repr(p.key[1:4])))
 
 
 def _settle(proposal: Proposal) -> None:
