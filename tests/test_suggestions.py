@@ -6,8 +6,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from archive.extraction.receivers import SuggestOnCommit
-from archive.models import Actor, ActorType, Place, Suggestion, SuggestionKind, SuggestionStatus
+from archive.extraction.receivers import SuggestOnCommit, schedule_suggestions
+from archive.models import Actor, ActorType, Article, Place, Suggestion, SuggestionKind, SuggestionStatus
 from archive.services.suggestions import (
     article_suggest,
     suggestion_accept,
@@ -174,3 +174,14 @@ def test_suggest_command_refuses_an_unknown_status():
         CommandError, match=r"^--status must be one of draft, in_review, published, withdrawn, not 'old'\.$"
     ):
         call_command("suggest_access_points", "--status", "old", stdout=StringIO())
+
+
+def test_bulk_writers_can_schedule_suggestions(django_capture_on_commit_callbacks):
+    """Articles written without signals (bulk imports) get suggestions once their ids are scheduled."""
+    [article] = Article.objects.bulk_create(
+        [ArticleFactory.build(title="Talks in Libya", body="Libyan officials met in Tripoli on Monday.")]
+    )
+    assert not article.suggestions.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        schedule_suggestions([article.pk])
+    assert article.suggestions.filter(place__name="Libya").exists()

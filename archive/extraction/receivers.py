@@ -30,10 +30,18 @@ def article_saved(sender, instance, created, raw=False, update_fields=None, **kw
     if not created and getattr(instance, "_suggestion_text", None) == current:
         return
     instance._suggestion_text = current
-    _schedule(instance.pk)
+    schedule_suggestions([instance.pk])
 
 
-def _schedule(article_id: int) -> None:
+def schedule_suggestions(article_ids) -> None:
+    """Suggest for these articles once the current transaction commits (at once outside one).
+
+    For writers that send no signals, such as bulk imports: call it with the
+    ids of the articles created or whose text changed.
+    """
+    ids = {int(pk) for pk in article_ids if pk is not None}
+    if not ids:
+        return
     connection = transaction.get_connection()
     # One run per transaction; a callback that was rolled back (Django drops it) or already ran does not count.
     scheduled = getattr(connection, "_archive_suggest_callback", None)
@@ -43,9 +51,9 @@ def _schedule(article_id: int) -> None:
         and not scheduled.ran
         and any(callback is scheduled for _, callback, _ in connection.run_on_commit)
     ):
-        scheduled.article_ids.add(article_id)
+        scheduled.article_ids |= ids
         return
-    scheduled = SuggestOnCommit({article_id})
+    scheduled = SuggestOnCommit(ids)
     connection._archive_suggest_callback = scheduled
     transaction.on_commit(scheduled, robust=True)
 
