@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from archive.extraction.receivers import SuggestOnCommit, schedule_suggestions
-from archive.models import Actor, ActorType, Article, Place, Suggestion, SuggestionKind, SuggestionStatus
+from archive.models import Actor, ActorType, Article, Place, PlaceType, Suggestion, SuggestionKind, SuggestionStatus
 from archive.services.suggestions import (
     article_suggest,
     suggestion_accept,
@@ -102,10 +102,12 @@ def test_accepting_a_new_person_creates_the_actor(seed_article):
 
 
 def test_accepting_a_new_place_creates_the_place(seed_article):
-    """Accepting the candidate place 'Sigonella' creates a place record and links it."""
+    """Accepting the candidate 'Sigonella' (before 'naval air station') creates a site and links it."""
     candidate = seed_article.suggestions.get(kind=SuggestionKind.NEW_PLACE, candidate_name="Sigonella")
     suggestion_accept(suggestion=candidate)
-    assert seed_article.places.filter(pk=Place.objects.get(name="Sigonella").pk).exists()
+    sigonella = Place.objects.get(name="Sigonella")
+    assert sigonella.type == PlaceType.SITE
+    assert seed_article.places.filter(pk=sigonella.pk).exists()
 
 
 def test_accept_all_above_a_confidence(seed_article):

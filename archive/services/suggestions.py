@@ -138,7 +138,7 @@ def suggestion_accept(*, suggestion: Suggestion, user=None) -> Suggestion:
         suggestion.actor, _ = Actor.objects.get_or_create(name=suggestion.candidate_name, type=ActorType.ORGANISATION)
     elif suggestion.kind == SuggestionKind.NEW_PLACE:
         suggestion.place = Place.objects.filter(name=suggestion.candidate_name).first() or Place.objects.create(
-            name=suggestion.candidate_name, type=PlaceType.OTHER
+            name=suggestion.candidate_name, type=_place_type(suggestion.evidence)
         )
     if suggestion.actor_id:
         article.actors.add(suggestion.actor_id)
@@ -149,6 +149,20 @@ def suggestion_accept(*, suggestion: Suggestion, user=None) -> Suggestion:
         article.published_precision = suggestion.date_precision
         article.save(update_fields=["published_start", "published_end", "published_precision", "updated_at"])
     return _decide(suggestion, SuggestionStatus.ACCEPTED, user)
+
+
+SITE_WORDS = ("station", "base", "airbase", "airport")
+REGION_WORDS = ("province", "region", "district", "governorate", "peninsula", "valley", "island")
+
+
+def _place_type(evidence: list[dict]) -> str:
+    """A site or a region when the words after the name said so ('the Sigonella naval air station')."""
+    cues = " ".join(item.get("cue", "") for item in evidence)
+    if any(word in cues for word in SITE_WORDS):
+        return PlaceType.SITE
+    if any(word in cues for word in REGION_WORDS):
+        return PlaceType.REGION
+    return PlaceType.OTHER
 
 
 @transaction.atomic
