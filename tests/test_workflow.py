@@ -149,3 +149,25 @@ def test_archivist_sees_the_workbench_sections(archivist):
     response = client_for(archivist).get(reverse("admin:index"))
     models = {model["object_name"] for app in response.context["app_list"] for model in app["models"]}
     assert {"Article", "Actor", "Place", "Tag", "ImportJob"} <= models
+
+
+def test_bulk_status_change_is_recorded_and_searchable(editor, django_capture_on_commit_callbacks):
+    """A bulk publish raises each version, writes a history row naming the editor, and reaches the index."""
+    with django_capture_on_commit_callbacks(execute=True):
+        articles = ArticleFactory.create_batch(2, title="Sabratha raid kills dozens", status=ArticleStatus.IN_REVIEW)
+    data = {
+        "action": "set_status",
+        "index": 0,
+        ACTION_CHECKBOX_NAME: [a.pk for a in articles],
+        "apply": "1",
+        "scope": "selected",
+        "status": "published",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(editor).post(reverse("admin:archive_article_changelist"), data)
+    for article in articles:
+        stored = Article.objects.get(pk=article.pk)
+        row = stored.history.latest()
+        assert (stored.version, row.status, row.history_user) == (article.version + 1, "published", editor)
+        assert row.history_change_reason == "Status set to Published (bulk action)"
+    assert found("Sabratha", statuses=("published",)) == {a.pk for a in articles}

@@ -9,7 +9,6 @@ index and write their history rows themselves. Each changed article's
 silently undo it.
 """
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -25,6 +24,8 @@ from archive.models import Actor, Article, ArticleStatus, Place
 from archive.search.indexing import collected, queue_articles
 
 Status = ArticleStatus
+# Bulk functions lock, change and record this many articles at a time.
+CHUNK = 500
 
 # Every move the workflow allows, and the permission it needs.
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -93,25 +94,22 @@ class StatusReport:
 def articles_set_status(*, articles: QuerySet[Article], status: str, user: AbstractBaseUser) -> StatusReport:
     """Move every article that may move to ``status``; the others are counted by the reason they stayed."""
     report = StatusReport()
-    with transaction.atomic(), collected():
-        for article in each_locked(articles):
-            error = transition_error(user=user, old=article.status, new=status)
-            if error:
-                report.refused[error] = report.refused.get(error, 0) + 1
-            elif article_set_status(article=article, status=status, user=user):
-                report.changed += 1
-    return report
-
-
-CHUNK = 500
-
-
-def each_locked(articles: QuerySet[Article], *prefetch: str) -> Iterator[Article]:
-    """The articles in primary-key order, row-locked, fetched in chunks to keep SQL parameter lists short."""
+    reason = f"Status set to {Status(status).label} (bulk action)"
     ids = list(articles.order_by("pk").values_list("pk", flat=True).distinct())
-    for start in range(0, len(ids), CHUNK):
-        chunk = Article.objects.filter(pk__in=ids[start : start + CHUNK]).order_by("pk").select_for_update()
-        yield from chunk.prefetch_related(*prefetch)
+    with transaction.atomic(), collected():
+        for start in range(0, len(ids), CHUNK):
+            rows = Article.objects.filter(pk__in=ids[start : start + CHUNK]).select_for_update()
+            movable = []
+            for pk, old in rows.values_list("pk", "status"):
+                error = transition_error(user=user, old=old, new=status)
+                if error:
+                    report.refused[error] = report.refused.get(error, 0) + 1
+                elif old != status:
+                    movable.append(pk)
+            if movable:
+                _record_bulk_change(movable, user=user, reason=reason, status=status)
+                report.changed += len(movable)
+    return report
 
 
 def _bulk_links(*, articles: QuerySet[Article], user: AbstractBaseUser, relation: str, targets: list, add: bool) -> int:
@@ -188,10 +186,12 @@ def _link_table(relation: str):
     return through.objects.all(), "article_id", target_key, make
 
 
-def _record_bulk_change(article_ids: list[int], *, user: AbstractBaseUser, reason: str) -> None:
-    """New version, who and when, one history row each, and a place in the index queue."""
+def _record_bulk_change(article_ids: list[int], *, user: AbstractBaseUser, reason: str, **changes) -> None:
+    """Write ``changes``, a new version, who and when; one history row each, and a place in the index queue."""
     now = timezone.now()
-    Article.objects.filter(pk__in=article_ids).update(version=F("version") + 1, updated_by=user, updated_at=now)
+    Article.objects.filter(pk__in=article_ids).update(
+        **changes, version=F("version") + 1, updated_by=user, updated_at=now
+    )
     record_history_in_bulk(article_ids=article_ids, user=user, reason=reason, when=now)
     queue_articles(article_ids)
 
