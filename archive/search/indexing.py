@@ -144,6 +144,12 @@ def process_queue(
     return report
 
 
+def flush() -> None:
+    """Apply whatever is queued now, unless a background indexer owns the queue."""
+    if not _background.is_set():
+        process_queue()
+
+
 def apply_updates(article_ids: set[int]) -> tuple[int, int]:
     """Write the current state of these articles to the index in one batch; return (indexed, removed)."""
     articles = Article.objects.for_indexing().filter(pk__in=article_ids)

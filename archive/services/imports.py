@@ -119,7 +119,7 @@ def articles_import(
         bar.close()
     if not transaction.get_connection().in_atomic_block:
         # Updates queued by an earlier, interrupted run that nothing in this one has flushed.
-        indexing.process_queue()
+        indexing.flush()
     return report
 
 
