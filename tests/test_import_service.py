@@ -344,3 +344,27 @@ def test_a_record_the_database_refuses_fails_alone(tmp_path, monkeypatch):
     assert report.failures == ["r.sgm NEWID=2: could not be stored (simulated constraint failure)"]
     assert sorted(Article.objects.values_list("provider_id", flat=True)) == ["1", "3"]
     assert report.created == 2
+
+
+def test_imported_articles_get_suggestions(seed_dir, django_capture_on_commit_callbacks):
+    """The import proposes access points for what it stored, with the words that led to them."""
+    from archive.models import Suggestion, SuggestionKind
+
+    with django_capture_on_commit_callbacks(execute=True):
+        articles_import(paths=[seed_dir])
+    article = Article.objects.get()
+    dates = Suggestion.objects.filter(article=article, kind=SuggestionKind.DATE)
+    assert dates.filter(date_start=dt.date(2016, 2, 24)).exists()
+    assert all(suggestion.evidence for suggestion in dates)
+
+
+def test_unchanged_reimport_suggests_nothing_new(seed_dir, django_capture_on_commit_callbacks):
+    """Importing the same file again leaves the suggestions as they were."""
+    from archive.models import Suggestion
+
+    with django_capture_on_commit_callbacks(execute=True):
+        articles_import(paths=[seed_dir])
+    before = list(Suggestion.objects.values_list("pk", flat=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        articles_import(paths=[seed_dir])
+    assert list(Suggestion.objects.values_list("pk", flat=True)) == before

@@ -34,6 +34,7 @@ from taggit.models import Tag, TaggedItem
 from tqdm import tqdm
 
 from archive import importers
+from archive.extraction.receivers import schedule_suggestions
 from archive.importers.files import detect_format, expand_paths
 from archive.importers.records import ActorRef, ArticleRecord, ParseError, PlaceRef, RecordError
 from archive.models import Actor, ActorName, ActorType, Article, ArticleStatus, Place, PlaceName, PlaceType
@@ -267,8 +268,9 @@ class _BatchWriter:
             [(record, pk) for record, pk in linked if record.provider_id],
             {article.pk: article.duplicate_of_id for _, article in changed},
         )
-        # Bulk inserts send no signals: queue the index updates here.
+        # Bulk inserts send no signals: queue the index updates and the suggestions here.
         indexing.queue_articles(touched)
+        schedule_suggestions([article.pk for _, article in created] + [article.pk for article in updated])
 
     # Finding what is already stored.
 
