@@ -1,13 +1,15 @@
 """Time the admin article list with many articles (no corpus needed: synthetic rows, bulk-inserted).
 
-    python bench/admin_list.py [--articles 100000] [--data-dir DIR]
+    python bench/admin_list.py [--articles 100000] [--data-dir DIR] [--search]
 
 Builds an SQLite database under ``--data-dir`` (a temporary directory by
 default; an existing one is reused, so a second run only measures), then
 asks for the list as a superuser through Django's test client, plain and
 with a filter, and prints the median and worst server time of five runs
 after one warm-up. Links are one actor, one place and one tag per article
-from 300 actors, 300 places and 200 tags.
+from 300 actors, 300 places and 200 tags. ``--search`` also times the
+search box (building the Whoosh index first with ``rebuild_index`` if the
+data directory has none: minutes for 100,000 articles).
 """
 
 import argparse
@@ -25,6 +27,10 @@ VIEWS = [
     ("status filter", {"status__exact": "in_review"}),
     ("work queue: no tag", {"queue": "no_tag"}),
     ("one year", {"published_start__year": "1990"}),
+]
+SEARCHES = [
+    ("search: one article", {"q": '"Article 4242"'}),
+    ("search: 10,000+ hits", {"q": "grain"}),
 ]
 CHUNK = 5000
 
@@ -79,7 +85,7 @@ def build(count: int) -> None:
             )
 
 
-def measure() -> None:
+def measure(views) -> None:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
@@ -87,7 +93,7 @@ def measure() -> None:
     user = user_model.objects.filter(username="bench").first() or user_model.objects.create_superuser("bench", "", None)
     client = Client()
     client.force_login(user)
-    for label, params in VIEWS:
+    for label, params in views:
         samples = []
         for _ in range(6):
             started = time.perf_counter()
@@ -103,6 +109,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--data-dir", type=Path)
+    parser.add_argument("--search", action="store_true", help="Also time the full-text search box.")
     args = parser.parse_args()
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="admin-list-bench-"))
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -116,7 +123,12 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     build(args.articles)
     print(f"{args.articles:,} articles in {data_dir}")
-    measure()
+    views = VIEWS
+    if args.search:
+        if not (data_dir / "index").exists():
+            call_command("rebuild_index")
+        views = [*VIEWS, *SEARCHES]
+    measure(views)
 
 
 if __name__ == "__main__":
