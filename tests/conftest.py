@@ -29,3 +29,22 @@ def isolated_index(settings, tmp_path):
 @pytest.fixture
 def backend():
     return get_backend()
+
+
+@pytest.fixture
+def indexed(django_capture_on_commit_callbacks):
+    """Run a block of writes and apply their index updates, as a committed transaction would."""
+
+    def run(make):
+        with django_capture_on_commit_callbacks(execute=True):
+            return make()
+
+    return run
+
+
+@pytest.fixture
+def world(indexed):
+    """The seed article's world (published and draft articles, actors, places), indexed."""
+    from tests.public_data import seed_world
+
+    return indexed(seed_world)

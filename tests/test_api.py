@@ -4,23 +4,9 @@ import pytest
 import yaml
 
 from tests.factories import ActorFactory, ArticleFactory
-from tests.public_data import SEED_TITLE, draft, seed_world
+from tests.public_data import SEED_TITLE, draft
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def indexed(django_capture_on_commit_callbacks):
-    def run(make):
-        with django_capture_on_commit_callbacks(execute=True):
-            return make()
-
-    return run
-
-
-@pytest.fixture
-def world(indexed):
-    return indexed(seed_world)
 
 
 def test_search_finds_the_article_with_facets(client, world):

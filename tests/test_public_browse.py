@@ -5,23 +5,9 @@ import datetime as dt
 import pytest
 
 from tests.factories import ActorFactory, ArticleFactory, PlaceFactory
-from tests.public_data import SEED_TITLE, dated_article, draft, month_article, seed_world
+from tests.public_data import SEED_TITLE, dated_article, draft, month_article
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def indexed(django_capture_on_commit_callbacks):
-    def run(make):
-        with django_capture_on_commit_callbacks(execute=True):
-            return make()
-
-    return run
-
-
-@pytest.fixture
-def world(indexed):
-    return indexed(seed_world)
 
 
 def test_actor_index_groups_by_type_and_counts_only_published_articles(client, world, indexed):

@@ -10,25 +10,11 @@ import pytest
 
 from archive import selectors
 from tests.factories import ArticleFactory
-from tests.public_data import SEED_TITLE, dated_article, draft, seed_world
+from tests.public_data import SEED_TITLE, dated_article, draft
 
 pytestmark = pytest.mark.django_db
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-@pytest.fixture
-def indexed(django_capture_on_commit_callbacks):
-    def run(make):
-        with django_capture_on_commit_callbacks(execute=True):
-            return make()
-
-    return run
-
-
-@pytest.fixture
-def world(indexed):
-    return indexed(seed_world)
 
 
 def read_csv(response) -> list[dict]:

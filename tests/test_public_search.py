@@ -6,26 +6,9 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import ActorFactory, ArticleFactory, PlaceFactory
-from tests.public_data import SEED_TITLE, dated_article, draft, month_article, seed_world
+from tests.public_data import SEED_TITLE, dated_article, draft, month_article
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        return seed_world()
-
-
-@pytest.fixture
-def indexed(django_capture_on_commit_callbacks):
-    """Run a block of writes and apply their index updates, as a committed transaction would."""
-
-    def run(make):
-        with django_capture_on_commit_callbacks(execute=True):
-            return make()
-
-    return run
 
 
 def titles(response) -> list[str]:

@@ -3,23 +3,9 @@
 import pytest
 
 from tests.factories import ActorFactory, ArticleFactory
-from tests.public_data import draft, seed_world
+from tests.public_data import draft
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def indexed(django_capture_on_commit_callbacks):
-    def run(make):
-        with django_capture_on_commit_callbacks(execute=True):
-            return make()
-
-    return run
-
-
-@pytest.fixture
-def world(indexed):
-    return indexed(seed_world)
 
 
 def suggest(client, typed: str) -> list[tuple[str, str, str]]:
