@@ -129,3 +129,19 @@ def test_bulk_change_writes_one_history_row_per_changed_article(admin_client, ad
     assert [link.actor for link in row.actors.all()] == [union]
     assert row.tag_names == "labour, strikes"
     assert row.version == Article.objects.get(pk=harbour_articles[0].pk).version
+
+
+def test_search_runs_once_per_action_request(admin_client, harbour_articles, monkeypatch):
+    """The action page searches the index once and warns about a capped result once, not once per admin lookup."""
+    from archive.admin import articles as article_admin
+    from archive.search import get_backend
+
+    monkeypatch.setattr(article_admin, "ADMIN_SEARCH_LIMIT", 2)
+    backend = get_backend()
+    calls = []
+    original = backend.search
+    monkeypatch.setattr(backend, "search", lambda query: calls.append(query.text) or original(query))
+    page, _ = run_action(admin_client, "add_tags", harbour_articles[:1], query="q=dockers", scope="selected", tags="x")
+    # The intermediate page, the confirmation and the list it redirects to: one search per request.
+    assert calls.count("dockers") == 3
+    assert messages_of(page) == ["3 articles match; only the best 2 are listed. Narrow the search to see the rest."]

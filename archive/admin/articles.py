@@ -121,17 +121,25 @@ class ArticleAdmin(SimpleHistoryAdmin):
         text = search_term.strip()
         if not text:
             return queryset, False
+        ids = self._search_ids(request, text)
+        if ids is None:
+            return queryset.none(), False
+        return queryset.filter(pk__in=ids), False
+
+    def _search_ids(self, request, text: str) -> list[int] | None:
+        """The matching ids, searched once per request however often the admin asks (an action asks twice)."""
+        memo = request.__dict__.setdefault("_archive_admin_search", {})
+        if text in memo:
+            return memo[text]
         query = SearchQuery(
-            text=text,
-            statuses=tuple(ArticleStatus.values),
-            per_page=ADMIN_SEARCH_LIMIT,
-            highlight=False,
+            text=text, statuses=tuple(ArticleStatus.values), per_page=ADMIN_SEARCH_LIMIT, highlight=False
         )
         try:
             results = get_backend().search(query)
         except SearchBackendError as exc:
             messages.error(request, f"The search could not be run: {exc}")
-            return queryset.none(), False
+            memo[text] = None
+            return None
         if results.notice:
             messages.warning(request, results.notice)
         if results.total > ADMIN_SEARCH_LIMIT:
@@ -140,7 +148,8 @@ class ArticleAdmin(SimpleHistoryAdmin):
                 f"{results.total:,} articles match; only the best {ADMIN_SEARCH_LIMIT:,} are listed. "
                 "Narrow the search to see the rest.",
             )
-        return queryset.filter(pk__in=[hit.article_id for hit in results.hits]), False
+        memo[text] = [hit.article_id for hit in results.hits]
+        return memo[text]
 
     history_list_display = ["status", "tag_names"]
 
