@@ -148,3 +148,8 @@ def test_background_indexing_leaves_the_queue_for_the_next_run_when_interrupted(
     indexing.process_queue()
     assert get_backend().search(SearchQuery(text="cocoa")).total == 3
     assert run("check_index")[0] == 0
+
+
+def test_rebuild_reports_how_many_articles_it_indexed(indexed_articles):
+    """The closing line counts the articles, even with the progress bar off."""
+    assert run("rebuild_index") == (0, "Index rebuilt: 3 articles.\n")

@@ -21,12 +21,13 @@ class Command(BaseCommand):
             raise SystemExit(2)
         total = Article.objects.count()
         bar = tqdm(total=total, unit="article", desc="Rebuilding index", disable=options["verbosity"] == 0)
+        done = 0
         try:
             for done in rebuild_index(fresh=fresh, batch_size=batch_size):
                 bar.update(done - bar.n)
         except KeyboardInterrupt:
             bar.close()
-            self.stderr.write(f"Interrupted after {bar.n} articles; run rebuild_index again to resume.")
+            self.stderr.write(f"Interrupted after {done} articles; run rebuild_index again to resume.")
             raise SystemExit(130) from None
         bar.close()
-        self.stdout.write(self.style.SUCCESS(f"Index rebuilt: {bar.n} articles."))
+        self.stdout.write(self.style.SUCCESS(f"Index rebuilt: {done} articles."))
