@@ -201,17 +201,6 @@ class ArticleQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=ArticleStatus.PUBLISHED)
 
-    def for_indexing(self):
-        """Everything the index document needs, in a fixed number of queries."""
-        return self.select_related("dateline_place").prefetch_related(
-            "tags",
-            "actors__alternate_names",
-            "places__alternate_names",
-            "places__parent__alternate_names",
-            "places__parent__parent__alternate_names",
-            "places__parent__parent__parent__alternate_names",
-        )
-
 
 class Article(models.Model):
     title = models.CharField(max_length=500)

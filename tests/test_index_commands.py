@@ -127,7 +127,7 @@ def test_process_index_queue_applies_what_was_left(indexed_articles):
 def _document(article):
     from archive.search.documents import article_document
 
-    return article_document(Article.objects.for_indexing().get(pk=article.pk))
+    return article_document(article)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -23,7 +23,7 @@ from django.db.models import F
 from archive.models import Article, PendingIndexUpdate
 from archive.search import get_backend
 from archive.search.base import IndexLocked, SearchBackendError
-from archive.search.documents import article_document
+from archive.search.documents import article_documents
 
 logger = logging.getLogger(__name__)
 
@@ -152,8 +152,7 @@ def flush() -> None:
 
 def apply_updates(article_ids: set[int]) -> tuple[int, int]:
     """Write the current state of these articles to the index in one batch; return (indexed, removed)."""
-    articles = Article.objects.for_indexing().filter(pk__in=article_ids)
-    documents = [article_document(article) for article in articles]
+    documents = article_documents(Article.objects.filter(pk__in=article_ids))
     gone = article_ids - {document["id"] for document in documents}
     get_backend().index(documents, remove=gone)
     return len(documents), len(gone)
@@ -194,7 +193,7 @@ def pending_count() -> int:
 
 
 @contextmanager
-def background_indexing(*, batch_size: int = 2000):
+def background_indexing(*, batch_size: int = 5000):
     """Index queued updates in a second process while this one keeps writing the database.
 
     A bulk import spends its time in two places, the database and the index
@@ -212,7 +211,7 @@ def background_indexing(*, batch_size: int = 2000):
     connections.close_all()  # the worker must not share this process's database sockets
     stop = multiprocessing.get_context("fork").Event()
     worker = multiprocessing.get_context("fork").Process(
-        target=_index_worker, args=(stop, batch_size, os.getpid()), name="archive-indexer", daemon=True
+        target=_index_worker, args=(stop, batch_size, os.getpid()), name="archive-indexer"
     )
     worker.start()
     _background.set()
@@ -242,15 +241,15 @@ def _index_worker(stop, batch_size: int, parent_pid: int) -> None:
 
 def document_batches(batch_size: int, queryset=None):
     """``batches_after(last_id)`` for a rebuild: documents in primary-key order, one chunk in memory at a time."""
-    articles = (queryset if queryset is not None else Article.objects.all()).for_indexing().order_by("pk")
+    articles = (queryset if queryset is not None else Article.objects.all()).order_by("pk")
 
     def batches_after(last_id: int):
         while True:
-            chunk = list(articles.filter(pk__gt=last_id)[:batch_size])
-            if not chunk:
+            documents = article_documents(articles.filter(pk__gt=last_id)[:batch_size])
+            if not documents:
                 return
-            yield [article_document(article) for article in chunk]
-            last_id = chunk[-1].pk
+            yield documents
+            last_id = documents[-1]["id"]
 
     return batches_after
 

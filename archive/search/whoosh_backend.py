@@ -92,6 +92,9 @@ STATUS, START = 6, 7  # positions after the facets in each document's facet-colu
 MULTI_VALUED = {"actor", "place", "tag"}
 DATE_ORDER_THRESHOLD = 5000
 FILTER_CACHE_SIZE = 64
+# From this many documents a write is split between writer processes, one per core.
+PARALLEL_WRITE_THRESHOLD = 1000
+WRITER_MEMORY_MB = 64
 
 
 def _analyzer():
@@ -183,6 +186,19 @@ def to_whoosh(document: dict) -> dict:
     return {key: value for key, value in fields_.items() if value not in ("", None)}
 
 
+def _writer_options(documents: int) -> dict:
+    """Large batches (imports, rebuilds) use every core; each writer process leaves its own segment,
+    which Whoosh's merge policy folds in on later commits."""
+    cores = _cores()
+    if documents < PARALLEL_WRITE_THRESHOLD or cores < 2:
+        return {"limitmb": WRITER_MEMORY_MB}
+    return {"procs": cores, "multisegment": True, "limitmb": WRITER_MEMORY_MB}
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0))
+
+
 class WhooshBackend(BaseSearchBackend):
     """Options: ``PATH`` (the index symlink) and ``LOCK_TIMEOUT`` (seconds to wait for a writer)."""
 
@@ -232,7 +248,7 @@ class WhooshBackend(BaseSearchBackend):
         documents, remove = list(documents), [str(pk) for pk in remove]
         if not documents and not remove:
             return
-        writer = self._writer(self._open())
+        writer = self._writer(self._open(), **_writer_options(len(documents)))
         try:
             for pk in remove:
                 writer.delete_by_term("id", pk)

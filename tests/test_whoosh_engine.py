@@ -1,0 +1,26 @@
+"""Behaviour particular to the Whoosh engine, beyond the search contract."""
+
+import pytest
+
+from archive.search import get_backend, whoosh_backend
+from archive.search.base import SearchQuery
+from archive.search.documents import article_document
+from tests.factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_large_batch_is_written_by_several_processes_and_replaces_old_entries(monkeypatch):
+    """Bulk writes are split between writer processes, yet every article is found once, in its latest text."""
+    monkeypatch.setattr(whoosh_backend, "PARALLEL_WRITE_THRESHOLD", 2)
+    monkeypatch.setattr(whoosh_backend, "_cores", lambda: 2)
+    articles = [ArticleFactory(title=f"Cocoa report {n}", body="Cocoa arrivals rose.") for n in range(6)]
+    engine = get_backend()
+    engine.index([article_document(article) for article in articles])
+    articles[0].body = "Coffee arrivals rose."
+    articles[0].save()
+    engine.index([article_document(article) for article in articles[:3]], remove=[articles[5].pk])
+
+    assert engine.search(SearchQuery(text="cocoa", per_page=20)).total == 5
+    assert [hit.article_id for hit in engine.search(SearchQuery(text="coffee")).hits] == [articles[0].pk]
+    assert sorted(engine.fingerprints()) == sorted(article.pk for article in articles[:5])
