@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from archive.models import Actor, Article, Place
+from archive.models import Actor, Article, Place, Suggestion
 from archive.search import get_backend
 from archive.search.base import SearchQuery
 from archive.services import imports
@@ -120,6 +120,26 @@ def test_interrupt_says_how_far_it_got(tmp_path, monkeypatch):
         "Every batch stored so far is complete; run the same command again to finish."
     )
     assert error.returncode == 130
+
+
+def test_no_index_leaves_the_articles_for_process_index_queue(tmp_path):
+    """A bulk load with --no-index says how to index it, and process_index_queue makes it searchable."""
+    shutil.copy(SEED, tmp_path / SEED.name)
+    out, _, _ = run("--no-index", "--publish", str(tmp_path))
+    assert "run process_index_queue" in out
+    assert get_backend().search(SearchQuery(text="Sigonella")).total == 0
+    call_command("process_index_queue", stdout=io.StringIO())
+    assert get_backend().search(SearchQuery(text="Sigonella")).total == 1
+
+
+def test_no_suggest_leaves_suggestions_to_suggest_access_points(tmp_path, django_capture_on_commit_callbacks):
+    """--no-suggest stores the articles without suggestions; suggest_access_points makes them later."""
+    shutil.copy(SEED, tmp_path / SEED.name)
+    with django_capture_on_commit_callbacks(execute=True):
+        run("--no-suggest", str(tmp_path))
+    assert not Suggestion.objects.exists()
+    call_command("suggest_access_points", stdout=io.StringIO(), stderr=io.StringIO())
+    assert Suggestion.objects.exists()
 
 
 def load_seed():

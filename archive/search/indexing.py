@@ -28,6 +28,8 @@ from archive.search.documents import article_documents
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+# Seconds a background indexer lets a part batch wait for more of the import.
+BACKGROUND_MAX_WAIT = 5.0
 
 _local = threading.local()
 # Set while a background indexer drains the queue for this process (bulk imports).
@@ -226,15 +228,39 @@ def background_indexing(*, batch_size: int = 5000):
     process_queue(batch_size=batch_size)
 
 
+@contextmanager
+def deferred():
+    """Leave the updates of this block queued for ``process_index_queue``: a bulk load indexed later, in one go."""
+    _background.set()
+    try:
+        yield
+    finally:
+        _background.clear()
+
+
 def _index_worker(stop, batch_size: int, parent_pid: int) -> None:
+    """Index whole batches as the import queues them.
+
+    Every commit leaves segments that later commits must merge, so a few
+    queued articles wait for more, though never longer than ``BACKGROUND_MAX_WAIT``.
+    """
+    waiting_since = None
     try:
         while os.getppid() == parent_pid:
             finishing = stop.is_set()
-            report = process_queue(batch_size=batch_size)
-            if not (report.indexed or report.removed):
-                if finishing:
-                    return
-                time.sleep(0.1)
+            queued = pending_count()
+            if queued >= batch_size:
+                process_queue(batch_size=batch_size, max_batches=1)
+            elif queued and (
+                finishing or time.monotonic() - (waiting_since or time.monotonic()) >= BACKGROUND_MAX_WAIT
+            ):
+                process_queue(batch_size=batch_size)
+                waiting_since = None
+            elif finishing:
+                return
+            else:
+                waiting_since = waiting_since or (time.monotonic() if queued else None)
+                time.sleep(0.2)
     except KeyboardInterrupt:
         return
 

@@ -94,7 +94,7 @@ DATE_ORDER_THRESHOLD = 5000
 FILTER_CACHE_SIZE = 64
 # From this many documents a write is split between writer processes, one per core.
 PARALLEL_WRITE_THRESHOLD = 1000
-WRITER_MEMORY_MB = 64
+WRITER_MEMORY_MB = int(os.environ.get("ARCHIVE_WRITER_MB", "64"))
 
 
 def _analyzer():
@@ -284,7 +284,7 @@ class WhooshBackend(BaseSearchBackend):
         for batch in batches_after(progress["last_id"]):
             if not batch:
                 continue
-            writer = ix.writer(limitmb=128)
+            writer = ix.writer(**_writer_options(len(batch)))
             for document in batch:
                 writer.add_document(**to_whoosh(document))
             writer.commit(merge=True)

@@ -91,11 +91,14 @@ def articles_import(
     publish: bool = False,
     batch_size: int = BATCH_SIZE,
     progress: bool = False,
+    suggest: bool = True,
     report: ImportReport | None = None,
 ) -> ImportReport:
     """Import every record in the files and folders at ``paths``; problems go into the report, not exceptions.
 
-    Pass your own ``report`` to know how far an interrupted run got.
+    Pass your own ``report`` to know how far an interrupted run got. Without
+    ``suggest`` no access points are suggested for the articles it stores
+    (``suggest_access_points`` does it later).
     """
     report = report if report is not None else ImportReport()
     paths = list(paths)
@@ -103,7 +106,7 @@ def articles_import(
     bar = tqdm(
         total=total, unit="article", disable=not progress or total < PROGRESS_THRESHOLD, dynamic_ncols=True, leave=True
     )
-    writer = _BatchWriter(publish=publish, report=report)
+    writer = _BatchWriter(publish=publish, suggest=suggest, report=report)
     batch: list[ArticleRecord] = []
     keys: set = set()
     try:
@@ -166,8 +169,9 @@ def _identity(record: ArticleRecord) -> tuple[str, ...]:
 class _BatchWriter:
     """Writes batches of records; remembers the ids of actors, places and tags for the whole run."""
 
-    def __init__(self, *, publish: bool, report: ImportReport):
+    def __init__(self, *, publish: bool, suggest: bool, report: ImportReport):
         self.publish = publish
+        self.suggest = suggest
         self.report = report
         self.actors: dict[tuple[str, str], int] = {}
         self.places: dict[tuple[str, str], int] = {}
@@ -270,7 +274,8 @@ class _BatchWriter:
         )
         # Bulk inserts send no signals: queue the index updates and the suggestions here.
         indexing.queue_articles(touched)
-        schedule_suggestions([article.pk for _, article in created] + [article.pk for article in updated])
+        if self.suggest:
+            schedule_suggestions([article.pk for _, article in created] + [article.pk for article in updated])
 
     # Finding what is already stored.
 

@@ -5,6 +5,7 @@ proposes the same access point for the same article leaves it rejected.
 """
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -28,7 +29,7 @@ from archive.models import (
 logger = logging.getLogger(__name__)
 
 MIN_CONFIDENCE = 0.35
-BATCH_SIZE = 100
+BATCH_SIZE = 500
 
 
 @dataclass
@@ -50,53 +51,78 @@ def suggestion_key(suggestion: Suggestion) -> tuple:
     )
 
 
-@transaction.atomic
 def article_suggest(*, article: Article, index: AuthorityIndex | None = None) -> SuggestReport:
     """Replace the article's pending suggestions with what its current text suggests.
 
     Decided suggestions (accepted or rejected) are kept and never proposed
     again, and nothing already linked to the article is suggested.
     """
-    report = SuggestReport(articles=1)
-    article = Article.objects.select_for_update().get(pk=article.pk)
-    proposals = extract(
-        title=article.title,
-        body=article.body,
-        dateline=article.dateline,
-        published=article.published_start if article.published_precision == "day" else None,
-        index=index,
+    return _suggest_batch([article.pk], index or authority_index())
+
+
+@transaction.atomic
+def _suggest_batch(article_ids: list[int], index: AuthorityIndex) -> SuggestReport:
+    """One transaction and a fixed number of queries for the whole batch; the extraction is per article."""
+    articles = list(
+        Article.objects.select_for_update()
+        .filter(pk__in=article_ids)
+        .order_by("pk")
+        .values_list("pk", "title", "body", "dateline", "published_start", "published_precision")
     )
-    existing = {suggestion_key(s): s for s in article.suggestions.all()}
-    linked_actors = set(article.actors.values_list("pk", flat=True))
-    linked_places = set(article.places.values_list("pk", flat=True))
-    wanted: dict[tuple, Proposal] = {}
-    for proposal in proposals:
-        if proposal.confidence < MIN_CONFIDENCE:
-            continue
-        if proposal.actor_id in linked_actors or proposal.place_id in linked_places:
-            continue
-        wanted[proposal.key] = proposal
-    stale = [s.pk for key, s in existing.items() if s.status == SuggestionStatus.PENDING and key not in wanted]
-    report.removed = Suggestion.objects.filter(pk__in=stale).delete()[0]
-    new, changed = [], []
-    for key, proposal in wanted.items():
-        current = existing.get(key)
-        if current is None:
-            new.append(_suggestion_from(article, proposal))
-        elif current.status == SuggestionStatus.PENDING and (
-            current.confidence != proposal.confidence or current.evidence != proposal.evidence
-        ):
-            current.confidence, current.evidence = proposal.confidence, proposal.evidence
-            changed.append(current)
-    Suggestion.objects.bulk_create(new)
-    Suggestion.objects.bulk_update(changed, ["confidence", "evidence"])
+    ids = [row[0] for row in articles]
+    existing: dict[int, dict[tuple, Suggestion]] = {pk: {} for pk in ids}
+    for suggestion in Suggestion.objects.filter(article_id__in=ids):
+        existing[suggestion.article_id][suggestion_key(suggestion)] = suggestion
+    linked_actors = _linked(Article.actors.through, "actor_id", ids)
+    linked_places = _linked(Article.places.through, "place_id", ids)
+
+    report = SuggestReport(articles=len(articles))
+    stale, new, changed = [], [], []
+    for pk, title, body, dateline, published, precision in articles:
+        proposals = extract(
+            title=title,
+            body=body,
+            dateline=dateline,
+            published=published if precision == "day" else None,
+            index=index,
+        )
+        wanted: dict[tuple, Proposal] = {}
+        for proposal in proposals:
+            if proposal.confidence < MIN_CONFIDENCE:
+                continue
+            if proposal.actor_id in linked_actors[pk] or proposal.place_id in linked_places[pk]:
+                continue
+            wanted[proposal.key] = proposal
+        current_suggestions = existing[pk]
+        stale.extend(
+            s.pk for key, s in current_suggestions.items() if s.status == SuggestionStatus.PENDING and key not in wanted
+        )
+        for key, proposal in wanted.items():
+            current = current_suggestions.get(key)
+            if current is None:
+                new.append(_suggestion_from(pk, proposal))
+            elif current.status == SuggestionStatus.PENDING and (
+                current.confidence != proposal.confidence or current.evidence != proposal.evidence
+            ):
+                current.confidence, current.evidence = proposal.confidence, proposal.evidence
+                changed.append(current)
+    report.removed = Suggestion.objects.filter(pk__in=stale).delete()[0] if stale else 0
+    Suggestion.objects.bulk_create(new, batch_size=500)
+    Suggestion.objects.bulk_update(changed, ["confidence", "evidence"], batch_size=500)
     report.created, report.updated = len(new), len(changed)
     return report
 
 
-def _suggestion_from(article: Article, proposal: Proposal) -> Suggestion:
+def _linked(through, target: str, article_ids: list[int]) -> dict[int, set[int]]:
+    linked = defaultdict(set)
+    for article_id, target_id in through.objects.filter(article_id__in=article_ids).values_list("article_id", target):
+        linked[article_id].add(target_id)
+    return linked
+
+
+def _suggestion_from(article_id: int, proposal: Proposal) -> Suggestion:
     return Suggestion(
-        article=article,
+        article_id=article_id,
         kind=proposal.kind,
         actor_id=proposal.actor_id,
         place_id=proposal.place_id,
@@ -110,19 +136,18 @@ def _suggestion_from(article: Article, proposal: Proposal) -> Suggestion:
 
 
 def suggest_for_articles(*, article_ids: Iterable[int], progress: bool = False) -> SuggestReport:
-    """Suggest for many articles, one transaction each: an interrupted run keeps what it finished."""
+    """Suggest for many articles, one transaction per batch: an interrupted run keeps what it finished."""
     ids = sorted({int(pk) for pk in article_ids})
     report = SuggestReport()
     index = authority_index() if ids else None
     with tqdm(total=len(ids), desc="suggesting", unit="article", disable=not progress) as bar:
         for offset in range(0, len(ids), BATCH_SIZE):
             batch = ids[offset : offset + BATCH_SIZE]
-            for article in Article.objects.filter(pk__in=batch).only("pk"):
-                one = article_suggest(article=article, index=index)
-                report.articles += 1
-                report.created += one.created
-                report.updated += one.updated
-                report.removed += one.removed
+            done = _suggest_batch(batch, index)
+            report.articles += done.articles
+            report.created += done.created
+            report.updated += done.updated
+            report.removed += done.removed
             bar.update(len(batch))
     return report
 

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from archive.importers.files import FORMATS
-from archive.search.indexing import background_indexing
+from archive.search.indexing import background_indexing, deferred
 from archive.services.imports import BATCH_SIZE, ImportReport, articles_import
 
 
@@ -23,19 +23,30 @@ class Command(BaseCommand):
         )
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="Articles per transaction.")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar on stderr.")
+        parser.add_argument(
+            "--no-index",
+            action="store_true",
+            help="Leave the index updates queued, for process_index_queue to apply later (a bulk load in one go).",
+        )
+        parser.add_argument(
+            "--no-suggest",
+            action="store_true",
+            help="Suggest no access points now; suggest_access_points does it later.",
+        )
 
-    def handle(self, *args, paths, format, publish, batch_size, no_progress, **options):
+    def handle(self, *args, paths, format, publish, batch_size, no_progress, no_index, no_suggest, **options):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
         report = ImportReport()
         try:
-            with background_indexing():
+            with deferred() if no_index else background_indexing():
                 articles_import(
                     paths=paths,
                     format=format,
                     publish=publish,
                     batch_size=batch_size,
                     progress=not no_progress and options["verbosity"] > 0,
+                    suggest=not no_suggest,
                     report=report,
                 )
         except KeyboardInterrupt:
@@ -47,6 +58,8 @@ class Command(BaseCommand):
         for failure in report.failures:
             self.stderr.write(failure)
         self.stdout.write(f"Imported: {report.summary()}.")
+        if no_index:
+            self.stdout.write("Index updates are queued: run process_index_queue to make the articles searchable.")
         if report.failures:
             noun = "problem" if report.failed == 1 else "problems"
             raise CommandError(f"{report.failed} {noun}: the lines above name each file and what is wrong with it.")
