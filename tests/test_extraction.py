@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 
 from archive.extraction.pipeline import extract
-from archive.models import Actor, DatePrecision, Place, PlaceType, SuggestionKind
+from archive.models import Actor, ActorType, DatePrecision, Place, PlaceType, SuggestionKind
 from tests.extraction_support import authorities, seed_record  # noqa: F401 (fixture)
-from tests.factories import ActorNameFactory
+from tests.factories import ActorFactory, ActorNameFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("authorities")]
 
@@ -176,3 +176,23 @@ def test_shared_acronym_goes_to_the_organisation_named_in_full():
     proposals = _run("The ADB approved a loan to Manila, the Asian Development Bank said on Monday.")
     assert "Asian Development Bank" in _actors(proposals)
     assert "African Development Bank" not in _actors(proposals, threshold=0)
+
+
+def _person(name: str, *, description: str = "") -> Actor:
+    return ActorFactory(name=name, type=ActorType.PERSON, description=description)
+
+
+def test_name_broken_across_a_line_is_one_name():
+    """Wire copy wraps lines inside names: 'Richard von' + line break + 'Weizsaecker' is still the president."""
+    _person("Richard von Weizsaecker")
+    proposals = _run("West German President Richard von\nWeizsaecker met bankers in Buenos Aires today.")
+    assert "Richard von Weizsaecker" in _actors(proposals)
+    assert "Richard" not in _candidates(proposals, SuggestionKind.NEW_PERSON)
+
+
+def test_name_particle_in_either_case():
+    """A record 'Du Plessis' is found in 'Barend du Plessis', where the particle is written small."""
+    du_plessis = _person("Du Plessis")
+    proposals = _run("Finance Minister Barend du Plessis said the debt accord was signed.")
+    proposal = next(p for p in proposals if p.actor_id == du_plessis.pk)
+    assert proposal.evidence[0]["text"] == "du Plessis"

@@ -8,6 +8,7 @@ from archive.extraction.vocabulary import (
     APPOSITION_WORDS,
     LOCATIVE,
     MONTHS,
+    NAME_PARTICLES,
     ORGANISATION_HEADS,
     ORGANISATION_LEADS,
     PERSON_FOLLOWERS,
@@ -19,10 +20,7 @@ from archive.extraction.vocabulary import (
 from archive.models import SuggestionKind
 
 TOKEN_RE = re.compile(r"[^\W\d_][\w'\u2019.\-]*", re.UNICODE)
-CONNECTORS = frozenset(
-    {"al", "al-", "bin", "ibn", "de", "del", "da", "van", "von", "der", "la", "le", "of", "and", "for"}
-)
-NAME_PARTICLES = frozenset({"al", "al-", "bin", "ibn", "de", "del", "da", "van", "von", "der", "la", "le"})
+CONNECTORS = NAME_PARTICLES | {"of", "and", "for"}
 
 
 @dataclass(slots=True)

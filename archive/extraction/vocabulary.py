@@ -22,6 +22,8 @@ PERSON_TITLES = _words(
     """
 )
 HONORIFICS = _words("mr mr. mrs mrs. ms ms. dr dr. sir dame lord lady")
+# Written either way in a name: 'Barend du Plessis', 'Du Plessis said'.
+NAME_PARTICLES = _words("al al- bin ibn de del da di du van von der la le")
 
 STOPWORDS = _words(
     """
