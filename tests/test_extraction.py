@@ -248,3 +248,14 @@ def test_headline_surname_the_story_never_repeats():
         "Finance Minister Roger Douglas said the deficit is on course.", title="DOUGLAS SAYS DEFICIT ON COURSE"
     )
     assert "Roger Douglas" in _actors(minister, threshold=0.6)
+
+
+def test_shared_surname_goes_to_the_person_the_story_describes():
+    """Two people named Baker: 'TREASURY'S BAKER' is the one whose description says Treasury Secretary."""
+    _person("James Baker", description="Treasury Secretary")
+    _person("Howard Baker", description="White House Chief of Staff")
+    proposals = _run("", title="TREASURY'S BAKER SAYS DOLLAR FALL HAS GONE FAR ENOUGH")
+    assert "James Baker" in _actors(proposals, threshold=0.6)
+    assert "Howard Baker" not in _actors(proposals, threshold=0)
+    undecided = _run("", title="BAKER SAYS TALKS WILL GO ON")
+    assert not {"James Baker", "Howard Baker"} & _actors(undecided, threshold=0)

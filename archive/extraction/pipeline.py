@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from archive.extraction.authorities import SURNAME, AuthorityIndex, NameEntry, authority_index
+from archive.extraction.authorities import SURNAME, AuthorityIndex, NameEntry, authority_index, context_words
 from archive.extraction.candidates import Candidate, find_candidates
 from archive.extraction.dates import find_dates
 from archive.extraction.matcher import Mention, find_mentions, is_acronym
@@ -172,6 +172,7 @@ class _Resolver:
             if e.record == "actor" and e.kind != SURNAME and index.actors[e.pk].type == ActorType.PERSON
         }
         self.named_in_body: set[int] = set()
+        self.story_words: frozenset[str] | None = None
         self.unambiguous_actors = set()
         for m in all_mentions:
             actors = {e.pk for e in m.entries if e.record == "actor"}
@@ -227,7 +228,9 @@ class _Resolver:
                 entries = [e for e in entries if e not in surnames]
         if len({e.pk for e in entries if e in surnames}) > 1:
             named = [e for e in entries if e in surnames and e.pk in self.full_names]
-            entries = [e for e in entries if e not in surnames] + named
+            entries = [e for e in entries if e not in surnames] + (
+                named or self._described([e for e in entries if e in surnames])
+            )
         proposals = []
         places = [e for e in entries if e.record == "place"]
         place = self._choose_place(places) if places else None
@@ -250,6 +253,15 @@ class _Resolver:
                 confidence *= 0.5
             proposals.append(Proposal(SuggestionKind.ACTOR, confidence, [mention.evidence()], entry.pk))
         return proposals
+
+    def _described(self, entries: list[NameEntry]) -> list[NameEntry]:
+        """Of people sharing a surname, the one whose description the story echoes ('TREASURY'S BAKER')."""
+        if self.story_words is None:
+            self.story_words = context_words(" ".join(f.text for f in self.fields.values()))
+        overlap = {e.pk: len(self.index.actors[e.pk].context & self.story_words) for e in entries}
+        best = max(overlap.values())
+        chosen = [e for e in entries if overlap[e.pk] == best]
+        return chosen if best and len({e.pk for e in chosen}) == 1 else []
 
     def _organisation(self, actor_id: int) -> bool:
         return self.index.actors[actor_id].type not in (ActorType.PERSON, ActorType.STATE)
