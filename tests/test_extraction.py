@@ -259,3 +259,10 @@ def test_shared_surname_goes_to_the_person_the_story_describes():
     assert "Howard Baker" not in _actors(proposals, threshold=0)
     undecided = _run("", title="BAKER SAYS TALKS WILL GO ON")
     assert not {"James Baker", "Howard Baker"} & _actors(undecided, threshold=0)
+
+
+def test_first_name_of_a_known_person_is_not_a_new_person():
+    """'Barend' before a known 'du Plessis' is his first name, not a new person of its own."""
+    _person("Du Plessis")
+    proposals = _run("Finance Minister Barend du Plessis said the debt accord was signed.")
+    assert "Barend" not in _candidates(proposals, SuggestionKind.NEW_PERSON)

@@ -69,9 +69,16 @@ def find_candidates(field: str, text: str, known_spans: list[tuple[int, int]]) -
     candidates = []
     for run_start, run_end in _runs(text, tokens, known):
         candidate = _classify(field, text, tokens, run_start, run_end, starts)
-        if candidate is not None:
+        if candidate is not None and not (
+            candidate.kind == SuggestionKind.NEW_PERSON and _opens_known_name(text, candidate.end, known)
+        ):
             candidates.append(candidate)
     return candidates
+
+
+def _opens_known_name(text: str, end: int, known: list[tuple[int, int]]) -> bool:
+    """'Barend' in 'Barend du Plessis', where the records know 'du Plessis': a first name, not a new person."""
+    return any(start > end and not text[end:start].strip() for start, _ in known)
 
 
 def _inside_known(token: _Token, known: list[tuple[int, int]]) -> bool:
