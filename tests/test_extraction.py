@@ -266,3 +266,10 @@ def test_first_name_of_a_known_person_is_not_a_new_person():
     _person("Du Plessis")
     proposals = _run("Finance Minister Barend du Plessis said the debt accord was signed.")
     assert "Barend" not in _candidates(proposals, SuggestionKind.NEW_PERSON)
+
+
+def test_plan_named_after_a_person_is_not_the_person():
+    """'the Baker plan' speaks of a debt plan, as 'the Reagan administration' of a government."""
+    _person("James Baker")
+    proposals = _run("Manila said its new bonds will revive the Baker plan for debtor nations.")
+    assert "James Baker" not in _actors(proposals, threshold=0)

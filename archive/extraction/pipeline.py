@@ -22,7 +22,9 @@ LARGE_CITY = 1_000_000
 SALIENT_KINDS = {SuggestionKind.ACTOR, SuggestionKind.PLACE, SuggestionKind.NEW_PERSON}
 SENTENCE_END_RE = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\u201c]?[A-Z])|\n\s*\n|\n\s{2,}\S")
 INITIALS_RE = re.compile(r"(?:[^\W\d_]\.)+")
-ATTRIBUTIVE_RE = re.compile(r"(?:'s)?\s+(?:administration|government|cabinet|era|years|doctrine|presidency)\b", re.I)
+ATTRIBUTIVE_RE = re.compile(
+    r"(?:'s)?\s+(?:administration|government|cabinet|era|years|doctrine|presidency|plan|initiative)\b", re.I
+)
 
 
 @dataclass(slots=True)
