@@ -273,3 +273,16 @@ def test_plan_named_after_a_person_is_not_the_person():
     _person("James Baker")
     proposals = _run("Manila said its new bonds will revive the Baker plan for debtor nations.")
     assert "James Baker" not in _actors(proposals, threshold=0)
+
+
+def test_honorifics_in_other_languages():
+    """'Herr Jordan' and 'Senor Jordan' are people, as 'Mr Jordan' is, not the country."""
+    for honorific in ("Herr", "Senor", "Monsieur"):
+        proposals = _run(f"{honorific} Jordan said the talks would resume.")
+        assert "Jordan" not in _places(proposals)
+
+
+def test_commissioner_is_a_title():
+    """'Commissioner Frans Andriessen' proposes Frans Andriessen, the title left out."""
+    proposals = _run("EC Farm Commissioner Frans Andriessen said the plan would cut surpluses.")
+    assert "Frans Andriessen" in _candidates(proposals, SuggestionKind.NEW_PERSON)

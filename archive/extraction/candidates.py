@@ -126,6 +126,10 @@ def _classify(field, text, tokens, first, last, starts) -> Candidate | None:
         run = run[:-1]
     if not run:
         return None
+    inner_titles = [i for i, token in enumerate(run[:-1]) if token.bare.lower() in PERSON_TITLES]
+    if inner_titles and run[-1].bare.lower() not in ORGANISATION_HEADS:
+        # 'Farm Commissioner Frans Andriessen': the name follows the last title word.
+        run, title_cue = run[inner_titles[-1] + 1 :], True
     words = [token.bare for token in run]
     name = text[run[0].start : run[-1].start] + words[-1]
     start, end = run[0].start, run[0].start + len(name)
