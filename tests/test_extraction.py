@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 
 from archive.extraction.pipeline import extract
-from archive.models import Actor, DatePrecision, Place, PlaceType, SuggestionKind
+from archive.models import Actor, ActorType, DatePrecision, Place, PlaceType, SuggestionKind
 from tests.extraction_support import authorities, seed_record  # noqa: F401 (fixture)
-from tests.factories import ActorNameFactory
+from tests.factories import ActorFactory, ActorNameFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("authorities")]
 
@@ -53,13 +53,16 @@ def test_islamic_state_found_from_isis_and_its_name(seed):
 
 
 def test_seed_article_new_person(seed):
-    """Noureddine Chouchane is not in the authority records: he is proposed as a new person."""
+    """Noureddine Chouchane is not in the authority records: he is proposed as a new person.
+
+    He is named once, in the third paragraph: proposed for review, with the confidence of a passing mention.
+    """
     record, proposals = seed
     people = _candidates(proposals, SuggestionKind.NEW_PERSON)
     chouchane = people["Noureddine Chouchane"]
     evidence = chouchane.evidence[0]
     assert record.body[evidence["start"] : evidence["end"]] == "Noureddine Chouchane"
-    assert chouchane.confidence >= 0.5
+    assert chouchane.confidence >= 0.3
 
 
 def test_seed_article_places(seed):
@@ -176,3 +179,110 @@ def test_shared_acronym_goes_to_the_organisation_named_in_full():
     proposals = _run("The ADB approved a loan to Manila, the Asian Development Bank said on Monday.")
     assert "Asian Development Bank" in _actors(proposals)
     assert "African Development Bank" not in _actors(proposals, threshold=0)
+
+
+def _person(name: str, *, description: str = "") -> Actor:
+    return ActorFactory(name=name, type=ActorType.PERSON, description=description)
+
+
+def test_name_broken_across_a_line_is_one_name():
+    """Wire copy wraps lines inside names: 'Richard von' + line break + 'Weizsaecker' is still the president."""
+    _person("Richard von Weizsaecker")
+    proposals = _run("West German President Richard von\nWeizsaecker met bankers in Buenos Aires today.")
+    assert "Richard von Weizsaecker" in _actors(proposals)
+    assert "Richard" not in _candidates(proposals, SuggestionKind.NEW_PERSON)
+
+
+def test_name_particle_in_either_case():
+    """A record 'Du Plessis' is found in 'Barend du Plessis', where the particle is written small."""
+    du_plessis = _person("Du Plessis")
+    proposals = _run("Finance Minister Barend du Plessis said the debt accord was signed.")
+    proposal = next(p for p in proposals if p.actor_id == du_plessis.pk)
+    assert proposal.evidence[0]["text"] == "du Plessis"
+
+
+def test_known_person_in_the_first_sentence_matters_more_than_later():
+    """Named once in the first sentence (past 'U.S.'), a person is suggested; named once further on, not."""
+    _person("Paul Volcker")
+    first = "The U.S. economy will grow this year, Federal Reserve Chairman Paul Volcker said. "
+    filler = "Analysts expect rates to hold. Bond prices were steady in quiet trading. " * 3
+    assert "Paul Volcker" in _actors(_run(first + filler), threshold=0.6)
+    later = "The U.S. economy will grow this year, analysts said. " + filler + "Paul Volcker has said so too."
+    assert "Paul Volcker" not in _actors(_run(later), threshold=0.6)
+
+
+def test_new_person_in_the_lead_is_suggested_one_in_passing_is_not():
+    """A person the records do not know, introduced in the lead, is the subject; one named once later is not."""
+    lead = _run("Finance Minister Mario Brodersohn said the country would pay. Bankers welcomed the plan.")
+    assert _candidates(lead, SuggestionKind.NEW_PERSON)["Mario Brodersohn"].confidence >= 0.6
+    filler = "Bankers welcomed the plan. Bond prices were steady in quiet trading. " * 3
+    passing = _run(filler + "Finance Minister Mario Brodersohn was also there.")
+    assert _candidates(passing, SuggestionKind.NEW_PERSON)["Mario Brodersohn"].confidence < 0.6
+
+
+def test_new_person_mentioned_again_by_surname():
+    """'Mario Brodersohn ... Brodersohn said': the surname counts as another mention of the new person."""
+    filler = "Bankers welcomed the plan. Bond prices were steady in quiet trading. " * 3
+    proposals = _run(
+        filler + "Finance Minister Mario Brodersohn spoke. Brodersohn said talks went well. Brodersohn left."
+    )
+    brodersohn = _candidates(proposals, SuggestionKind.NEW_PERSON)["Mario Brodersohn"]
+    assert brodersohn.mentions == 3
+    assert [item["text"] for item in brodersohn.evidence] == ["Mario Brodersohn", "Brodersohn", "Brodersohn"]
+    assert brodersohn.confidence >= 0.6
+
+
+def test_headline_opening_with_a_surname():
+    """A headline opens with its subject: 'Sumita says ...' is the governor, although a sentence starts there."""
+    _person("Satoshi Sumita")
+    proposals = _run("The central bank will keep rates steady.", title="Sumita says yen will stay stable")
+    assert "Satoshi Sumita" in _actors(proposals, threshold=0.6)
+
+
+def test_headline_surname_the_story_never_repeats():
+    """'MCDONNELL DOUGLAS' in a headline is not Roger Douglas when the story never names him; 'DOUGLAS SAYS' is."""
+    _person("Roger Douglas")
+    company = _run("McDonnell Douglas Corp said it won a large order.", title="MCDONNELL DOUGLAS WINS ORDER")
+    assert "Roger Douglas" not in _actors(company, threshold=0.6)
+    minister = _run(
+        "Finance Minister Roger Douglas said the deficit is on course.", title="DOUGLAS SAYS DEFICIT ON COURSE"
+    )
+    assert "Roger Douglas" in _actors(minister, threshold=0.6)
+
+
+def test_shared_surname_goes_to_the_person_the_story_describes():
+    """Two people named Baker: 'TREASURY'S BAKER' is the one whose description says Treasury Secretary."""
+    _person("James Baker", description="Treasury Secretary")
+    _person("Howard Baker", description="White House Chief of Staff")
+    proposals = _run("", title="TREASURY'S BAKER SAYS DOLLAR FALL HAS GONE FAR ENOUGH")
+    assert "James Baker" in _actors(proposals, threshold=0.6)
+    assert "Howard Baker" not in _actors(proposals, threshold=0)
+    undecided = _run("", title="BAKER SAYS TALKS WILL GO ON")
+    assert not {"James Baker", "Howard Baker"} & _actors(undecided, threshold=0)
+
+
+def test_first_name_of_a_known_person_is_not_a_new_person():
+    """'Barend' before a known 'du Plessis' is his first name, not a new person of its own."""
+    _person("Du Plessis")
+    proposals = _run("Finance Minister Barend du Plessis said the debt accord was signed.")
+    assert "Barend" not in _candidates(proposals, SuggestionKind.NEW_PERSON)
+
+
+def test_plan_named_after_a_person_is_not_the_person():
+    """'the Baker plan' speaks of a debt plan, as 'the Reagan administration' of a government."""
+    _person("James Baker")
+    proposals = _run("Manila said its new bonds will revive the Baker plan for debtor nations.")
+    assert "James Baker" not in _actors(proposals, threshold=0)
+
+
+def test_honorifics_in_other_languages():
+    """'Herr Jordan' and 'Senor Jordan' are people, as 'Mr Jordan' is, not the country."""
+    for honorific in ("Herr", "Senor", "Monsieur"):
+        proposals = _run(f"{honorific} Jordan said the talks would resume.")
+        assert "Jordan" not in _places(proposals)
+
+
+def test_commissioner_is_a_title():
+    """'Commissioner Frans Andriessen' proposes Frans Andriessen, the title left out."""
+    proposals = _run("EC Farm Commissioner Frans Andriessen said the plan would cut surpluses.")
+    assert "Frans Andriessen" in _candidates(proposals, SuggestionKind.NEW_PERSON)

@@ -136,3 +136,39 @@ def test_command_prints_the_table(files):
     text = out.getvalue()
     assert "Places (country)       1.000   0.500  0.667      1      0      1" in text
     assert "Places (country): tagged but not suggested: United States (1)" in text
+
+
+def test_training_gives_people_the_title_their_stories_use(tmp_path):
+    """Records learn 'Treasury Secretary' from the training stories, which tells the two Bakers apart later."""
+    train = tmp_path / "train.sgm"
+    train.write_text(
+        _story(
+            1,
+            title="U.S. SAYS DOLLAR STABLE",
+            dateline="WASHINGTON, March 3",
+            body="Treasury Secretary James Baker said the dollar was stable.",
+            people=["james-baker"],
+        )
+        + _story(
+            2,
+            title="REAGAN TO MEET PRESS",
+            dateline="WASHINGTON, March 3",
+            body="White House Chief of Staff Howard Baker said the President would meet the press.",
+            people=["howard-baker"],
+        ),
+        encoding="latin-1",
+    )
+    test = tmp_path / "test.sgm"
+    test.write_text(
+        _story(
+            3,
+            title="TREASURY'S BAKER SAYS CURRENCIES IN RANGE",
+            dateline="WASHINGTON, March 4",
+            body="Baker told a Senate panel that currencies were within ranges.",
+            people=["james-baker"],
+        ),
+        encoding="latin-1",
+    )
+    report = evaluate(train=[train], test=[test], thresholds=[0.6], min_population=1_000_000, progress=False)
+    people = report.scores[0.6]["people"]
+    assert (people.true_positives, people.false_positives, people.false_negatives) == (1, 0, 0)

@@ -5,6 +5,7 @@ records change (a cheap fingerprint query decides), so one pass over an
 article finds all the names it contains, however many records there are.
 """
 
+import re
 import threading
 from dataclasses import dataclass, field
 
@@ -48,6 +49,7 @@ class ActorInfo:
     name: str
     type: str
     folded_names: set[str] = field(default_factory=set)
+    context: frozenset[str] = frozenset()  # words of its description: 'treasury', 'secretary'
 
 
 class AuthorityIndex:
@@ -99,8 +101,10 @@ class AuthorityIndex:
     @classmethod
     def from_database(cls) -> "AuthorityIndex":
         actors = {
-            pk: ActorInfo(name=name, type=type_)
-            for pk, name, type_ in Actor.objects.published().values_list("pk", "name", "type")
+            pk: ActorInfo(name=name, type=type_, context=context_words(description))
+            for pk, name, type_, description in Actor.objects.published().values_list(
+                "pk", "name", "type", "description"
+            )
         }
         places = {
             pk: PlaceInfo(name=name, type=type_, parent_id=parent, country_code=code, population=population or 0)
@@ -128,6 +132,11 @@ class AuthorityIndex:
         return cls(actors, places, entries)
 
 
+def context_words(text: str) -> frozenset[str]:
+    """The distinctive words of a text, folded: what a description and a story can have in common."""
+    return frozenset(WORD_RE.findall(fold(text))) - STOPWORDS
+
+
 def _bare_surname(actor: ActorInfo) -> bool:
     """A person recorded by one name only ('Volcker') is matched with the care a surname needs."""
     return actor.type == ActorType.PERSON and len(actor.name.split()) == 1
@@ -146,6 +155,7 @@ def _surname_entries(entry: NameEntry) -> list[NameEntry]:
     return [NameEntry("actor", entry.pk, surname, SURNAME)]
 
 
+WORD_RE = re.compile(r"[^\W\d_]{3,}")
 _lock = threading.Lock()
 _cached: tuple[tuple, AuthorityIndex] | None = None
 

@@ -8,6 +8,7 @@ from archive.extraction.vocabulary import (
     APPOSITION_WORDS,
     LOCATIVE,
     MONTHS,
+    NAME_PARTICLES,
     ORGANISATION_HEADS,
     ORGANISATION_LEADS,
     PERSON_FOLLOWERS,
@@ -19,10 +20,7 @@ from archive.extraction.vocabulary import (
 from archive.models import SuggestionKind
 
 TOKEN_RE = re.compile(r"[^\W\d_][\w'\u2019.\-]*", re.UNICODE)
-CONNECTORS = frozenset(
-    {"al", "al-", "bin", "ibn", "de", "del", "da", "van", "von", "der", "la", "le", "of", "and", "for"}
-)
-NAME_PARTICLES = frozenset({"al", "al-", "bin", "ibn", "de", "del", "da", "van", "von", "der", "la", "le"})
+CONNECTORS = NAME_PARTICLES | {"of", "and", "for"}
 
 
 @dataclass(slots=True)
@@ -71,9 +69,16 @@ def find_candidates(field: str, text: str, known_spans: list[tuple[int, int]]) -
     candidates = []
     for run_start, run_end in _runs(text, tokens, known):
         candidate = _classify(field, text, tokens, run_start, run_end, starts)
-        if candidate is not None:
+        if candidate is not None and not (
+            candidate.kind == SuggestionKind.NEW_PERSON and _opens_known_name(text, candidate.end, known)
+        ):
             candidates.append(candidate)
     return candidates
+
+
+def _opens_known_name(text: str, end: int, known: list[tuple[int, int]]) -> bool:
+    """'Barend' in 'Barend du Plessis', where the records know 'du Plessis': a first name, not a new person."""
+    return any(start > end and not text[end:start].strip() for start, _ in known)
 
 
 def _inside_known(token: _Token, known: list[tuple[int, int]]) -> bool:
@@ -121,6 +126,10 @@ def _classify(field, text, tokens, first, last, starts) -> Candidate | None:
         run = run[:-1]
     if not run:
         return None
+    inner_titles = [i for i, token in enumerate(run[:-1]) if token.bare.lower() in PERSON_TITLES]
+    if inner_titles and run[-1].bare.lower() not in ORGANISATION_HEADS:
+        # 'Farm Commissioner Frans Andriessen': the name follows the last title word.
+        run, title_cue = run[inner_titles[-1] + 1 :], True
     words = [token.bare for token in run]
     name = text[run[0].start : run[-1].start] + words[-1]
     start, end = run[0].start, run[0].start + len(name)

@@ -100,7 +100,7 @@ class _Authorities:
         stories: dict[str, list[str]] = {}
         for record in records:
             for name in _people(record):
-                stories.setdefault(name, []).append(f"{record.title}\n{record.body}")
+                stories.setdefault(name, []).append(f"{record.title}\n\n{record.body}")
             for ref in _orgs(record):
                 self.org_ids.setdefault(ref.name, self._organisation(ref))
             for ref in record.places:
@@ -111,7 +111,9 @@ class _Authorities:
     def _person(self, name: str, texts: list[str]) -> int:
         """A person record under the fullest name the stories use ('Reagan' -> 'Ronald Reagan')."""
         full = _full_name(name, texts)
-        actor, _ = Actor.objects.get_or_create(name=full, type=ActorType.PERSON)
+        actor, _ = Actor.objects.get_or_create(
+            name=full, type=ActorType.PERSON, defaults={"description": _description(full, texts)}
+        )
         if full != name:
             ActorName.objects.get_or_create(actor=actor, name=name, defaults={"kind": NameKind.VARIANT})
         return actor.pk
@@ -162,6 +164,21 @@ def _full_name(name: str, texts: list[str]) -> str:
         if count >= 2:
             return best
     return name
+
+
+def _description(name: str, texts: list[str]) -> str:
+    """The title the stories most often give the person ('Treasury Secretary' James Baker), as a record would."""
+    space = r"(?:[ \t]+\n?|\n)[ \t]*"  # a line break inside the title, never the blank line after the headline
+    pattern = re.compile(rf"((?:(?:[A-Z][\w.'&-]*|of|the){space}){{1,5}}){re.escape(name)}\b")
+    counts = Counter()
+    for text in texts:
+        for words in pattern.findall(text):
+            words = words.split()
+            while words and words[0].lower() in STOPWORDS:
+                words = words[1:]
+            if words:
+                counts[" ".join(words)] += 1
+    return counts.most_common(1)[0][0] if counts else ""
 
 
 def _vocabulary(directory: Path, kind: str) -> dict[str, str]:

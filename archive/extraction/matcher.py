@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from archive.extraction.authorities import AuthorityIndex, NameEntry
 from archive.extraction.text import fold, is_shouting, unaccent
-from archive.extraction.vocabulary import COMMON_SHORT_WORDS
+from archive.extraction.vocabulary import COMMON_SHORT_WORDS, NAME_PARTICLES
 
 
 @dataclass(slots=True)
@@ -47,9 +47,15 @@ def case_matches(form: str, segment: str, *, shouting: bool) -> bool:
         return False
     for index, char in enumerate(form):
         starts_word = index == 0 or not form[index - 1].isalnum()
-        if char.isupper() and starts_word and not segment[index].isupper():
+        if char.isupper() and starts_word and not segment[index].isupper() and not _particle_at(form, index):
             return False
     return True
+
+
+def _particle_at(form: str, index: int) -> bool:
+    """Whether the word starting at ``index`` is a particle ('Du' of 'Du Plessis') that is also written small."""
+    word = form[index:].split(" ", 1)[0]
+    return len(form) > len(word) and word.lower() in NAME_PARTICLES
 
 
 def find_mentions(index: AuthorityIndex, field: str, text: str) -> list[Mention]:

@@ -23,7 +23,17 @@ class _FoldTable(dict):
         return folded
 
 
-_PUNCTUATION = {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2010": "-", "\u2011": "-", "\u2013": "-"}
+# A line break or a tab inside a name ('Richard von\nWeizsaecker', as wire copy wraps it) reads as a space.
+_PUNCTUATION = {
+    "\u2019": "'",
+    "\u2018": "'",
+    "\u02bc": "'",
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2013": "-",
+    "\n": " ",
+    "\t": " ",
+}
 _FOLD = _FoldTable()
 
 

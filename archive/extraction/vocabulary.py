@@ -18,10 +18,13 @@ PERSON_TITLES = _words(
     rabbi imam ayatollah mayor judge justice chairman chairwoman chairperson chief director spokesman
     spokeswoman spokesperson leader deputy foreign defence defense finance interior economy trade treasury
     agriculture energy oil justice health labour labor industry commerce economics petroleum state
-    undersecretary under assistant acting executive managing governing central bank speaker
+    undersecretary under assistant acting executive managing governing central bank speaker commissioner
+    herr frau monsieur madame mme mme. senor señor senora señora signor signora
     """
 )
 HONORIFICS = _words("mr mr. mrs mrs. ms ms. dr dr. sir dame lord lady")
+# Written either way in a name: 'Barend du Plessis', 'Du Plessis said'.
+NAME_PARTICLES = _words("al al- bin ibn de del da di du van von der la le")
 
 STOPWORDS = _words(
     """
