@@ -150,6 +150,8 @@ ARCHIVE_SEARCH = {
         "PATH": ARCHIVE_DATA_DIR / "index",
         # Seconds a save waits for another process's index lock before queueing its update.
         "LOCK_TIMEOUT": 5.0,
+        # Buffer of each index writer process; imports and rebuilds run one per core.
+        "WRITER_MEMORY_MB": int(os.environ.get("ARCHIVE_INDEX_WRITER_MB", "16")),
     },
 }
 

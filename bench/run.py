@@ -70,6 +70,7 @@ def manage(args: list[str], *, env: dict, work: Path, name: str) -> dict:
         "seconds": measured.wall_seconds,
         "peak_rss_mb": measured.peak_rss_mb,
         "peak_tree_rss_mb": measured.peak_tree_rss_mb,
+        "peak_tree_pss_mb": measured.peak_tree_pss_mb,
         "cpu_seconds": measured.cpu_seconds,
     }
 
@@ -233,6 +234,11 @@ def _ratio(report: dict, key: str, suffix: str = "") -> str:
     return f"{value}x{suffix}" if value is not None else ""
 
 
+def _memory(measured: dict) -> str:
+    sizes = [measured.get(key, "n/a") for key in ("peak_rss_mb", "peak_tree_rss_mb", "peak_tree_pss_mb")]
+    return " / ".join(map(str, sizes)) + " MB"
+
+
 def markdown(report: dict) -> str:
     """The results as a Markdown table; steps skipped with ``--skip`` show as n/a."""
     ours, raw, machine_ = report["archive"], report.get("raw_whoosh", {}), report["machine"]
@@ -249,14 +255,12 @@ def markdown(report: dict) -> str:
         f"| {_get(raw, 'index', 'cpu_seconds')} s | {_ratio(report, 'import_cpu_vs_raw_index')} |",
         f"| Import throughput | {_get(ours, 'import', 'articles_per_second')} articles/s "
         f"| {_get(raw, 'index', 'docs_per_second')} docs/s | |",
-        f"| Import peak RSS (largest process / all processes) | {_get(ours, 'import', 'peak_rss_mb')} / "
-        f"{_get(ours, 'import', 'peak_tree_rss_mb')} MB "
-        f"| {_get(raw, 'peak_rss_mb')} / {_get(raw, 'peak_tree_rss_mb')} MB | |",
+        f"| Import peak memory (RSS of the largest process / RSS of all / PSS of all) "
+        f"| {_memory(ours.get('import', {}))} | {_memory(raw)} | |",
         f"| rebuild_index, wall time | {_get(ours, 'rebuild_index', 'seconds')} s | "
         f"| {_ratio(report, 'rebuild_vs_raw_index')} |",
         f"| rebuild_index, CPU time | {_get(ours, 'rebuild_index', 'cpu_seconds')} s | | |",
-        f"| rebuild_index peak RSS (largest / all) | {_get(ours, 'rebuild_index', 'peak_rss_mb')} / "
-        f"{_get(ours, 'rebuild_index', 'peak_tree_rss_mb')} MB | | |",
+        f"| rebuild_index peak memory (same three) | {_memory(ours.get('rebuild_index', {}))} | | |",
         f"| check_index | {_get(ours, 'check_index', 'seconds')} s | | |",
     ]
     names = {
@@ -292,7 +296,11 @@ def raw_baseline(corpus: Path, *, work: Path, env: dict, repeat: int) -> dict:
     if measured.returncode != 0:
         raise SystemExit(f"raw_whoosh.py failed:\n{measured.output[-2000:]}")
     raw = json.loads((work / "raw.json").read_text())
-    raw.update(peak_rss_mb=measured.peak_rss_mb, peak_tree_rss_mb=measured.peak_tree_rss_mb)
+    raw.update(
+        peak_rss_mb=measured.peak_rss_mb,
+        peak_tree_rss_mb=measured.peak_tree_rss_mb,
+        peak_tree_pss_mb=measured.peak_tree_pss_mb,
+    )
     return raw
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from archive.models import Article, PendingIndexUpdate
-from archive.search import get_backend, indexing
+from archive.search import get_backend, indexing, whoosh_backend
 from archive.search.base import SearchQuery
 from tests.factories import ArticleFactory
 
@@ -62,7 +62,8 @@ def test_rebuild_index_makes_check_index_clean(indexed_articles):
 
 
 def test_interrupted_rebuild_resumes_where_it_stopped(indexed_articles, monkeypatch):
-    """A rebuild killed after its first batch continues from there and indexes everything once."""
+    """A rebuild killed after its first checkpoint continues from there and indexes everything once."""
+    monkeypatch.setattr(whoosh_backend, "REBUILD_CHECKPOINT", 1)
     batches_seen = []
     real_batches = indexing.document_batches
 

@@ -94,7 +94,8 @@ DATE_ORDER_THRESHOLD = 5000
 FILTER_CACHE_SIZE = 64
 # From this many documents a write is split between writer processes, one per core.
 PARALLEL_WRITE_THRESHOLD = 1000
-WRITER_MEMORY_MB = int(os.environ.get("ARCHIVE_WRITER_MB", "64"))
+# Documents a rebuild writes between checkpoints: fewer segments, against less work redone after an interruption.
+REBUILD_CHECKPOINT = 100_000
 
 
 def _analyzer():
@@ -186,13 +187,13 @@ def to_whoosh(document: dict) -> dict:
     return {key: value for key, value in fields_.items() if value not in ("", None)}
 
 
-def _writer_options(documents: int) -> dict:
+def _writer_options(documents: int, memory_mb: int) -> dict:
     """Large batches (imports, rebuilds) use every core; each writer process leaves its own segment,
     which Whoosh's merge policy folds in on later commits."""
     cores = _cores()
     if documents < PARALLEL_WRITE_THRESHOLD or cores < 2:
-        return {"limitmb": WRITER_MEMORY_MB}
-    return {"procs": cores, "multisegment": True, "limitmb": WRITER_MEMORY_MB}
+        return {"limitmb": memory_mb}
+    return {"procs": cores, "multisegment": True, "limitmb": memory_mb}
 
 
 def _cores() -> int:
@@ -200,13 +201,16 @@ def _cores() -> int:
 
 
 class WhooshBackend(BaseSearchBackend):
-    """Options: ``PATH`` (the index symlink) and ``LOCK_TIMEOUT`` (seconds to wait for a writer)."""
+    """Options: ``PATH`` (the index symlink), ``LOCK_TIMEOUT`` (seconds to wait for a writer) and
+    ``WRITER_MEMORY_MB`` (each writer process's buffer before it spills sorted runs to disk; Whoosh
+    counts it roughly, and the process holds about twice as much)."""
 
     def __init__(self, options: dict):
         super().__init__(options)
         self.path = Path(options["PATH"])
         self.generations = self.path.with_name(self.path.name + ".d")
         self.lock_timeout = float(options.get("LOCK_TIMEOUT", 5.0))
+        self.writer_memory_mb = int(options.get("WRITER_MEMORY_MB", 16))
         self.schema = build_schema()
         self._lock = threading.RLock()
         self._snapshot: _Snapshot | None = None
@@ -248,7 +252,7 @@ class WhooshBackend(BaseSearchBackend):
         documents, remove = list(documents), [str(pk) for pk in remove]
         if not documents and not remove:
             return
-        writer = self._writer(self._open(), **_writer_options(len(documents)))
+        writer = self._writer(self._open(), **_writer_options(len(documents), self.writer_memory_mb))
         try:
             for pk in remove:
                 writer.delete_by_term("id", pk)
@@ -266,6 +270,13 @@ class WhooshBackend(BaseSearchBackend):
             self._swap_to(fresh)
 
     def rebuild(self, batches_after: Callable[[int], Iterable[list[dict]]], *, fresh: bool = False) -> Iterator[int]:
+        """Write every document into a new generation, committing a checkpoint every ``REBUILD_CHECKPOINT``.
+
+        One writer (a process per core) takes documents until the checkpoint,
+        so the index is written like Whoosh's own bulk writer would, without
+        merging segments over and over; memory is the writers' buffers, not
+        the corpus. An interrupted rebuild resumes from the last checkpoint.
+        """
         building = self.generations / "building"
         progress_file = building / "progress.json"
         if fresh and building.exists():
@@ -281,16 +292,27 @@ class WhooshBackend(BaseSearchBackend):
             progress = {"last_id": 0, "count": 0}
             progress_file.write_text(json.dumps(progress))
         yield progress["count"]
-        for batch in batches_after(progress["last_id"]):
-            if not batch:
-                continue
-            writer = ix.writer(**_writer_options(len(batch)))
-            for document in batch:
-                writer.add_document(**to_whoosh(document))
-            writer.commit(merge=True)
-            progress = {"last_id": batch[-1]["id"], "count": progress["count"] + len(batch)}
-            progress_file.write_text(json.dumps(progress))
-            yield progress["count"]
+        writer, written, last_id = None, 0, progress["last_id"]
+        try:
+            for batch in batches_after(progress["last_id"]):
+                if not batch:
+                    continue
+                writer = writer or ix.writer(**_writer_options(REBUILD_CHECKPOINT, self.writer_memory_mb))
+                for document in batch:
+                    writer.add_document(**to_whoosh(document))
+                written, last_id = written + len(batch), batch[-1]["id"]
+                if written >= REBUILD_CHECKPOINT:
+                    writer.commit(merge=False)
+                    writer, progress = None, {"last_id": last_id, "count": progress["count"] + written}
+                    written = 0
+                    progress_file.write_text(json.dumps(progress))
+                yield progress["count"] + written
+            if writer is not None:
+                writer.commit(merge=False)
+                writer = None
+        finally:
+            if writer is not None:
+                writer.cancel()
         ix.close()
         progress_file.unlink()
         final = self._new_generation()

@@ -8,8 +8,8 @@ from archive.services.suggestions import suggest_for_articles
 
 class Command(BaseCommand):
     help = (
-        "Suggest actors, places and dates for articles (all by default). Each batch of articles is committed on its own, "
-        "so an interrupted run can simply be started again; rejected suggestions never come back."
+        "Suggest actors, places and dates for articles (all by default). Each batch of articles is committed "
+        "on its own, so an interrupted run can simply be started again; rejected suggestions never come back."
     )
 
     def add_arguments(self, parser):
