@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from archive.models import Article, ArticleStatus
 from tests.factories import ActorFactory, ArticleFactory, PlaceFactory
 from tests.public_data import SEED_TITLE, dated_article, draft, month_article
 
@@ -53,6 +54,15 @@ def test_drafts_never_appear_in_results_or_facets(client, world, indexed):
     }
     assert place_counts["Sigonella Naval Air Station"] == 1
     assert "Draft: Sigonella" not in response.content.decode()
+
+
+def test_article_unpublished_behind_the_index_is_not_listed(client, indexed):
+    """An index that still holds an article as published never shows it once the database says draft."""
+    article = indexed(lambda: ArticleFactory(title="Harbour dredging resumes", body="Dredging."))
+    Article.objects.filter(pk=article.pk).update(status=ArticleStatus.DRAFT)
+    response = client.get("/search/", {"q": "dredging"})
+    assert titles(response) == []
+    assert "Harbour dredging resumes" not in response.content.decode()
 
 
 def test_draft_article_page_is_not_found(client, indexed):
