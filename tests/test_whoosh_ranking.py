@@ -1,7 +1,8 @@
 """The Whoosh backend's own way of matching and ranking words, checked against Whoosh's matchers.
 
-Queries of plain terms under AND and OR are matched with set operations on
-whole posting blocks and scored with BM25F outside Whoosh's matcher tree;
+Queries of terms and exact phrases under AND and OR are matched with set
+operations on whole posting blocks and scored with BM25F outside Whoosh's
+matcher tree;
 these tests pin down that totals, order and scores are what Whoosh itself
 computes, across posting blocks, segments and deleted documents.
 """
@@ -74,6 +75,10 @@ def ranking(text: str, **options) -> tuple[int, list[tuple[int, float]]]:
         "title:harvest cocoa",
         "coffee AND (prices OR exports)",
         "rates",
+        '"cocoa prices"',
+        '"coffee export prices" OR harvest',
+        'title:"cocoa harvest"',
+        '"prices cocoa"',
     ],
 )
 def test_word_queries_match_and_rank_as_whooshs_matchers_do(corpus, text):
@@ -96,6 +101,16 @@ def test_pages_follow_the_ranking(corpus):
     pages = [get_backend().search(SearchQuery(text="cocoa OR coffee", page=page, per_page=7)) for page in (1, 2, 3)]
     assert {page.total for page in pages} == {total}
     assert [hit.article_id for page in pages for hit in page.hits] == [article_id for article_id, _ in ranked[:21]]
+
+
+def test_phrase_needs_its_words_next_to_each_other_in_order():
+    """A phrase finds the words side by side in its order, not apart or reversed."""
+    together = ArticleFactory(title="Market report", body="The trade deficit widened in March.")
+    apart = ArticleFactory(title="Market report", body="The deficit on trade widened in March.")
+    reversed_ = ArticleFactory(title="Market report", body="Its deficit trade widened in March.")
+    get_backend().index([article_document(article) for article in (together, apart, reversed_)])
+    total, ranked = ranking('"trade deficit"')
+    assert (total, [article_id for article_id, _ in ranked]) == (1, [together.pk])
 
 
 def test_scores_descend_and_ties_keep_index_order():

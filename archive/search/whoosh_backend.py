@@ -20,6 +20,7 @@ import heapq
 import json
 import logging
 import os
+import pickle
 import re
 import shutil
 import threading
@@ -28,10 +29,10 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from html import escape
-from itertools import accumulate, islice
+from itertools import accumulate, chain, islice
 from pathlib import Path
 
-from whoosh import collectors, columns, fields, index, qparser, query, scoring
+from whoosh import collectors, columns, fields, formats, index, qparser, query, scoring
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.codec import whoosh3
 from whoosh.lang.porter import stem as porter_stem
@@ -525,6 +526,7 @@ class _Snapshot:
         self._date_order: dict[bool, list[int]] = {}
         self._counts: dict[tuple, dict] = {}
         self._norms: dict[str, list[float]] = {}
+        self._facet_columns: dict[str, list] = {}
         self._lock = threading.Lock()
 
     def article_id(self, docnum: int) -> int:
@@ -565,8 +567,11 @@ class _Snapshot:
         self.searcher.search_with_collector(text_query, collector)
         return collector.matched, [(hit.docnum, float(hit.score or 0.0)) for hit in collector.results()]
 
-    def term_weights(self, fieldname: str, text: str) -> dict[int, float]:
-        """Document number -> weight of one term in every segment, deleted documents included.
+    def term_postings(
+        self, fieldname: str, text: str, *, positions: bool = False
+    ) -> tuple[dict[int, float], dict[int, bytes]]:
+        """Document number -> weight of one term in every segment, deleted documents included,
+        and document number -> encoded positions when ``positions`` is asked for.
 
         Whoosh's matchers step through postings one Python call at a time;
         reading each posting block's arrays whole is several times faster
@@ -575,6 +580,7 @@ class _Snapshot:
         """
         btext = self.searcher.schema[fieldname].to_bytes(text)
         weights: dict[int, float] = {}
+        values: dict[int, bytes] = {}
         for leaf, offset in self.searcher.leaf_searchers():
             reader = leaf.reader()
             if (fieldname, btext) not in reader:
@@ -585,14 +591,20 @@ class _Snapshot:
             if isinstance(matcher, whoosh3.W3LeafMatcher):
                 while matcher.is_active():
                     matcher._read_weights()  # loads the block; its first array holds the ids as gaps
-                    ids = islice(accumulate(matcher._data[0], initial=offset), 1, None)
+                    ids = list(islice(accumulate(matcher._data[0], initial=offset), 1, None))
                     weights.update(zip(ids, matcher._weights, strict=True))
+                    if positions:
+                        matcher._read_values()
+                        values.update(zip(ids, matcher._values, strict=True))
                     matcher._next_block()
             else:
                 while matcher.is_active():
-                    weights[matcher.id() + offset] = matcher.weight()
+                    docnum = matcher.id() + offset
+                    weights[docnum] = matcher.weight()
+                    if positions:
+                        values[docnum] = matcher.value()
                     matcher.next()
-        return weights
+        return weights, values
 
     def length_norms(self, fieldname: str) -> list[float]:
         """BM25F's length normalisation of ``fieldname`` per document number, as Whoosh's scorer computes it."""
@@ -649,17 +661,23 @@ class _Snapshot:
             self._counts[key] = value
         return value
 
+    def facet_column(self, key: str) -> list:
+        """One facet's values per document number, so counting runs in C rather than a Python loop per match."""
+        with self._lock:
+            if key in self._facet_columns:
+                return self._facet_columns[key]
+        position = FACET_KEYS.index(key)
+        column = [row[position] for row in self.rows]
+        with self._lock:
+            self._facet_columns[key] = column
+        return column
+
     def count_facets(self, matched: set[int], wanted: list[str]) -> dict[str, list[FacetCount]]:
-        rows = self.rows
         counters = {}
         for key in wanted:
-            position, counter = FACET_KEYS.index(key), Counter()
-            if key in MULTI_VALUED:
-                for docnum in matched:
-                    counter.update(rows[docnum][position])
-            else:
-                counter.update(rows[docnum][position] for docnum in matched)
-                counter.pop(None, None)
+            values = map(self.facet_column(key).__getitem__, matched)
+            counter = Counter(chain.from_iterable(values) if key in MULTI_VALUED else values)
+            counter.pop(None, None)
             counters[key] = [FacetCount(value=value, count=count) for value, count in counter.most_common()]
         return counters
 
@@ -682,29 +700,31 @@ class _MatchRecorder(collectors.WrappingCollector):
 
 
 class _TermTree:
-    """Words that are terms under AND and OR, matched and ranked from whole posting blocks.
+    """Words that are terms and exact phrases under AND and OR, matched and ranked from whole posting blocks.
 
     Whoosh ranks by walking every posting through a tree of matchers, one
     Python call per posting and node, which cost 50-120 ms for common words at
     90,000 articles; its block-quality shortcut is no way out, as it dropped
     high-scoring documents from the top of such queries. Here the matches
     are set operations on each term's document numbers (exact totals and
-    facets), and only the allowed matches are scored, with Whoosh's BM25F
-    formula summed as its matchers sum it: a term's score where it matches,
-    added up through AND and OR, times any boost. Phrases, prefixes, NOT and
-    ranges go through Whoosh's own matchers instead.
+    facets; a phrase also checks its words' positions in the documents that
+    have them all), and only the allowed matches are scored, with Whoosh's
+    BM25F formula summed as its matchers sum it: a term's score where it
+    matches, a phrase's the sum of its words' scores in its field, added up
+    through AND and OR, times any boost. Prefixes, NOT, ranges and sloppy
+    phrases go through Whoosh's own matchers instead.
     """
 
     def __init__(self, snapshot: "_Snapshot", text_query: query.Query):
         self.snapshot = snapshot
         self.query = text_query
-        self._weights: dict[tuple[str, str], dict[int, float]] = {}
+        self._postings: dict[tuple[str, str], tuple[dict[int, float], dict[int, bytes]]] = {}
         self._matches: dict[int, set[int]] = {}
 
     @classmethod
     def of(cls, text_query: query.Query, snapshot: "_Snapshot") -> "_TermTree | None":
         """The tree for ``text_query``, or None when it has other parts or the index scores otherwise."""
-        if type(snapshot.searcher.weighting) is not scoring.BM25F or not _only_terms(text_query):
+        if type(snapshot.searcher.weighting) is not scoring.BM25F or not _terms_and_phrases(text_query):
             return None
         return cls(snapshot, text_query)
 
@@ -719,11 +739,24 @@ class _TermTree:
             scores = {docnum: score for docnum, score in scores.items() if score >= lowest}
         return sorted(scores.items(), key=_best_first)[:limit]
 
+    def _term(self, fieldname: str, text: str, *, positions: bool = False):
+        key = (fieldname, text)
+        if key not in self._postings or (positions and not self._postings[key][1] and self._postings[key][0]):
+            self._postings[key] = self.snapshot.term_postings(fieldname, text, positions=positions)
+        return self._postings[key]
+
     def _match(self, node: query.Query, allowed) -> set[int]:
         if type(node) is query.Term:
-            weights = self.snapshot.term_weights(node.fieldname, node.text)
-            self._weights[(node.fieldname, node.text)] = weights
+            weights, _ = self._term(node.fieldname, node.text)
             found = allowed.intersection(weights)
+        elif type(node) is query.Phrase:
+            words = [self._term(node.fieldname, word, positions=True) for word in node.words]
+            decode = _positions_decoder(self.snapshot.searcher.schema[node.fieldname].format)
+            found = {
+                docnum
+                for docnum in allowed.intersection(*(weights for weights, _ in words))
+                if _in_sequence([decode(values[docnum]) for _, values in words])
+            }
         else:
             parts = [self._match(child, allowed) for child in node.subqueries]
             found = parts[0].intersection(*parts[1:]) if type(node) is query.And else set().union(*parts)
@@ -733,7 +766,9 @@ class _TermTree:
     def _score(self, node: query.Query, docs: set[int]) -> dict[int, float]:
         """Scores of ``docs``, all of which ``node`` matches."""
         if type(node) is query.Term:
-            scores = self._term_scores(node, docs)
+            scores = self._term_scores(node.fieldname, node.text, docs)
+        elif type(node) is query.Phrase:
+            scores = _tree_sum([self._term_scores(node.fieldname, word, docs) for word in node.words])
         else:
             # Adding 0.0 for a child that does not match leaves the sum exactly as Whoosh's matchers add it.
             scores = dict.fromkeys(docs, 0.0)
@@ -745,22 +780,56 @@ class _TermTree:
             scores = {docnum: score * node.boost for docnum, score in scores.items()}
         return scores
 
-    def _term_scores(self, term: query.Term, docs: set[int]) -> dict[int, float]:
+    def _term_scores(self, fieldname: str, text: str, docs: set[int]) -> dict[int, float]:
         searcher = self.snapshot.searcher
-        weights = self._weights[(term.fieldname, term.text)]
-        norms = self.snapshot.length_norms(term.fieldname)
-        idf = searcher.idf(term.fieldname, searcher.schema[term.fieldname].to_bytes(term.text))
+        weights, _ = self._postings[(fieldname, text)]
+        norms = self.snapshot.length_norms(fieldname)
+        idf = searcher.idf(fieldname, searcher.schema[fieldname].to_bytes(text))
         k1_plus_one = searcher.weighting.K1 + 1
         # scoring.bm25 with the length part precomputed per document; the same float operations in the same order.
         return {docnum: idf * ((weights[docnum] * k1_plus_one) / (weights[docnum] + norms[docnum])) for docnum in docs}
 
 
-def _only_terms(node: query.Query) -> bool:
+def _terms_and_phrases(node: query.Query) -> bool:
     if type(node) is query.Term:
         return node.fieldname in TEXT_FIELDS
+    if type(node) is query.Phrase:
+        return node.fieldname in TEXT_FIELDS and node.slop == 1 and bool(node.words)
     if type(node) is query.And or (type(node) is query.Or and not node.scale and not node.minmatch):
-        return bool(node.subqueries) and all(_only_terms(child) for child in node.subqueries)
+        return bool(node.subqueries) and all(_terms_and_phrases(child) for child in node.subqueries)
     return False
+
+
+def _in_sequence(positions: list) -> bool:
+    """Whether the words occur one right after another somewhere: Whoosh's phrase match at slop 1."""
+    first, *later = positions
+    starts = set(first)
+    for step, word_positions in enumerate(later, 1):
+        starts.intersection_update([position - step for position in word_positions])
+        if not starts:
+            return False
+    return True
+
+
+def _positions_decoder(format_) -> Callable[[bytes], Iterable[int]]:
+    """Whoosh's ``Positions.decode_positions`` without its Python loop: the value is a 4-byte
+    count, then the pickled gaps between positions, the pickle's final STOP byte possibly left off."""
+    if type(format_) is not formats.Positions:
+        return format_.decode_positions
+
+    def decode(value: bytes) -> Iterable[int]:
+        return accumulate(pickle.loads(value[4:] if value.endswith(b".") else value[4:] + b"."))
+
+    return decode
+
+
+def _tree_sum(parts: list[dict[int, float]]) -> dict[int, float]:
+    """Per-document sums in the order of Whoosh's binary tree of intersection matchers."""
+    if len(parts) == 1:
+        return parts[0]
+    half = len(parts) // 2
+    left, right = _tree_sum(parts[:half]), _tree_sum(parts[half:])
+    return {docnum: score + right[docnum] for docnum, score in left.items()}
 
 
 def _best_first(item: tuple[int, float]) -> tuple[float, int]:
