@@ -842,18 +842,24 @@ class _Highlighter:
 
     Whoosh's own highlighter runs the full analyser over every hit's body,
     which cost more than the search itself; here only words that share a
-    first letter pair with a query term are stemmed, with a cache.
+    first letter pair with a query term are stemmed, with a cache. The regex
+    engine skips the other words: it finds the tokenizer's words (a word
+    starts where no word character, or word character and dot, precedes
+    it) that start with a query term's first letters in any case, or with
+    a non-ASCII letter, whose folding the check below does in full.
     """
 
     def __init__(self, text_query: query.Query):
         self.terms = {text for field, text in text_query.iter_all_terms() if field in TEXT_FIELDS}
         self.prefixes = tuple(leaf.text for leaf in text_query.leaves() if isinstance(leaf, query.Prefix))
         self.heads = {term[:2] for term in (*self.terms, *self.prefixes)}
+        heads = "|".join(re.escape(head) for head in sorted(self.heads))
+        self.candidates = re.compile(rf"(?<!\w)(?<!\w\.)(?=(?i:{heads})|[^\x00-\x7f]|\w[^\x00-\x7f]){WORD.pattern}")
 
     def __call__(self, text: str) -> str:
         spans = []
         if self.heads:
-            for match in WORD.finditer(text):
+            for match in self.candidates.finditer(text):
                 folded = match.group().lower().translate(accent_map)
                 if folded[:2] in self.heads and (
                     _stemmed(folded) in self.terms or (self.prefixes and folded.startswith(self.prefixes))
