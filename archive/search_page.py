@@ -14,7 +14,7 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 
 from archive import selectors
 from archive.forms import SearchParams
-from archive.search.base import SearchResults
+from archive.search.base import FACETS, SearchResults
 
 # Values listed per facet, most frequent first (chosen values are always listed).
 FACET_VALUES = 30
@@ -126,15 +126,20 @@ class SearchPage:
         return self.page_url(self.params.page + 1)
 
 
-def build(params: SearchParams) -> SearchPage:
+def shown_facets(params: SearchParams) -> tuple[str, ...]:
+    """The facets the search page shows: months only once the dates cover a single year."""
+    return FACETS if params.selected_year() else tuple(key for key in FACETS if key != "month")
+
+
+def build(params: SearchParams, *, facets: tuple[str, ...] = FACETS) -> SearchPage:
     """Run the search and assemble the page; a page past the end falls back to page 1 with a notice."""
     notices = list(params.notices)
-    results = selectors.search(params, spellcheck=bool(params.text))
+    results = selectors.search(params, facets=facets, spellcheck=bool(params.text))
     num_pages = max(1, math.ceil(results.total / params.per_page))
     if params.page > num_pages:
         notices.append(f"Page {params.page} does not exist; showing page 1.")
         params = params.with_changes(page=1)
-        results = selectors.search(params, spellcheck=bool(params.text))
+        results = selectors.search(params, facets=facets, spellcheck=bool(params.text))
     if results.notice:
         notices.append(results.notice)
     names = selectors.names_for(params)
@@ -149,7 +154,7 @@ def build(params: SearchParams) -> SearchPage:
         pages=page_numbers(params.page, num_pages),
     )
     page.timeline_unit, page.timeline = timeline(params, results)
-    if results.suggestion and selectors.count_matches(params.with_changes(text=results.suggestion)):
+    if results.suggestion:  # the engine offers only corrections that find something
         page.suggestion = results.suggestion
         page.suggestion_url = search_url(params.with_changes(text=results.suggestion))
     if not results.total and (params.text or params.has_filters):

@@ -20,7 +20,8 @@ def home(request):
 @require_safe
 def search(request):
     form = SearchForm(request.GET)
-    page = search_page.build(form.search_params())
+    params = form.search_params()
+    page = search_page.build(params, facets=search_page.shown_facets(params))
     context = {"page": page, "params": page.params, "page_sizes": PAGE_SIZES, "sorts": SORTS, "date_modes": DATE_MODES}
     return render(request, "archive/search.html", context)
 
