@@ -82,12 +82,20 @@ def ranking(text: str, **options) -> tuple[int, list[tuple[int, float]]]:
     ],
 )
 def test_word_queries_match_and_rank_as_whooshs_matchers_do(corpus, text):
-    """Same total, same order, same scores as Whoosh's own matcher tree."""
+    """Same total, same articles with the same scores as Whoosh's own matcher tree, best first.
+
+    Scores are compared to nine places: Whoosh adds a document's term scores
+    in an order that depends on its segment, so identical documents in two
+    segments can differ in the last bit, and such ties may come in either order.
+    """
     total, ranked = ranking(text)
     expected_total, expected = whoosh_ranking(text)
     assert total == expected_total > 0
-    assert [article_id for article_id, _ in ranked] == [article_id for article_id, _ in expected]
-    assert [score for _, score in ranked] == pytest.approx([score for _, score in expected], rel=1e-12)
+    assert {article_id: round(score, 9) for article_id, score in ranked} == {
+        article_id: round(score, 9) for article_id, score in expected
+    }
+    scores = [score for _, score in ranked]
+    assert scores == sorted(scores, reverse=True)
 
 
 def test_totals_count_every_block_and_segment_but_no_removed_article(corpus):

@@ -709,10 +709,12 @@ class _TermTree:
     are set operations on each term's document numbers (exact totals and
     facets; a phrase also checks its words' positions in the documents that
     have them all), and only the allowed matches are scored, with Whoosh's
-    BM25F formula summed as its matchers sum it: a term's score where it
-    matches, a phrase's the sum of its words' scores in its field, added up
-    through AND and OR, times any boost. Prefixes, NOT, ranges and sloppy
-    phrases go through Whoosh's own matchers instead.
+    BM25F formula combined as its matchers combine it: a term's score where
+    it matches, a phrase's the sum of its words' scores in its field, added
+    up through AND and OR, times any boost. Whoosh orders those additions per
+    segment, so its scores can differ from these in the last bit; identical
+    documents score the same here. Prefixes, NOT, ranges and sloppy phrases
+    go through Whoosh's own matchers instead.
     """
 
     def __init__(self, snapshot: "_Snapshot", text_query: query.Query):
@@ -770,7 +772,7 @@ class _TermTree:
         elif type(node) is query.Phrase:
             scores = _tree_sum([self._term_scores(node.fieldname, word, docs) for word in node.words])
         else:
-            # Adding 0.0 for a child that does not match leaves the sum exactly as Whoosh's matchers add it.
+            # A child that does not match a document adds 0.0 to its score, which changes nothing.
             scores = dict.fromkeys(docs, 0.0)
             for child in node.subqueries:
                 within = docs if type(node) is query.And else docs & self._matches[id(child)]
