@@ -29,7 +29,8 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from html import escape
-from itertools import accumulate, chain, islice
+from itertools import accumulate, chain, compress, islice
+from operator import itemgetter
 from pathlib import Path
 
 from whoosh import collectors, columns, fields, formats, index, qparser, query, scoring
@@ -313,8 +314,9 @@ class WhooshBackend(BaseSearchBackend):
             target = self._live_dir()
             # Never searcher.refresh(): a reused segment reader keeps its old deletions.
             if self._snapshot is None or target != self._searcher_target or not self._snapshot.searcher.up_to_date():
+                previous_rows = self._snapshot.segment_rows if self._snapshot is not None else None
                 self._close_searcher()
-                self._snapshot = _Snapshot(self._open(target).searcher())
+                self._snapshot = _Snapshot(self._open(target).searcher(), previous_rows)
                 self._searcher_target = target
             return self._snapshot
 
@@ -515,12 +517,15 @@ class _Snapshot:
     dropped when the index changes, so nothing here can go stale.
     """
 
-    def __init__(self, searcher):
+    def __init__(self, searcher, segment_rows: dict[str, list] | None = None):
+        """``segment_rows`` holds facet rows by segment id from the generation before: a
+        segment never changes once written, and a write adds a small one."""
         self.searcher = searcher
         reader = searcher.reader()
-        self.rows = list(reader.column_reader("facets")) if reader.has_column("facets") else []
+        self.segment_rows: dict[str, list] = {}
+        self.rows = self._facet_rows(segment_rows or {})
         self._meta = reader.column_reader("meta") if reader.has_column("meta") else None
-        self.live = frozenset(reader.all_doc_ids())
+        self.live = self._live_documents()
         self._filters: OrderedDict[str, frozenset[int]] = OrderedDict()
         self._by_status: dict[tuple, frozenset[int]] = {}
         self._date_order: dict[bool, list[int]] = {}
@@ -528,6 +533,33 @@ class _Snapshot:
         self._norms: dict[str, list[float]] = {}
         self._facet_columns: dict[str, list] = {}
         self._lock = threading.Lock()
+
+    def _facet_rows(self, known: dict[str, list]) -> list:
+        """Every document's facet row by document number; unpickling them is most of a new snapshot's cost."""
+        rows = []
+        for leaf, _ in self.searcher.leaf_searchers():
+            reader = leaf.reader()
+            segment = reader.segment()
+            key = segment.segment_id() if segment is not None else None
+            if key in known:
+                found = known[key]
+            elif reader.has_column("facets"):
+                found = list(reader.column_reader("facets"))
+            else:
+                found = [None] * reader.doc_count_all()
+            if key is not None:
+                self.segment_rows[key] = found
+            rows.extend(found)
+        return rows
+
+    def _live_documents(self) -> frozenset[int]:
+        deleted = [
+            offset + docnum
+            for leaf, offset in self.searcher.leaf_searchers()
+            if leaf.reader().has_deletions()
+            for docnum in leaf.reader().deleted_docs_set
+        ]
+        return frozenset(range(self.searcher.doc_count_all())).difference(deleted)
 
     def article_id(self, docnum: int) -> int:
         return self._meta[docnum][0]
@@ -543,8 +575,9 @@ class _Snapshot:
         if not key:
             return self.live
         if key not in self._by_status:
-            wanted, rows = set(key), self.rows
-            self._by_status[key] = frozenset(docnum for docnum in self.live if rows[docnum][STATUS] in wanted)
+            # compress and map keep the walk over every document in C: this runs after every write.
+            having = map(frozenset(key).__contains__, map(itemgetter(STATUS), self.rows))
+            self._by_status[key] = self.live.intersection(compress(range(len(self.rows)), having))
         return self._by_status[key]
 
     def docs(self, filter_query: query.Query) -> frozenset[int]:
@@ -619,10 +652,7 @@ class _Snapshot:
         for leaf, _ in self.searcher.leaf_searchers():
             reader = leaf.reader()
             lengths = reader._perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
-            if lengths is None:
-                norms.extend([by_byte[0]] * reader.doc_count_all())
-            else:
-                norms.extend(by_byte[code] for code in lengths)
+            norms.extend(map(by_byte.__getitem__, _length_codes(lengths, reader.doc_count_all())))
         with self._lock:
             self._norms[fieldname] = norms
         return norms
@@ -666,8 +696,7 @@ class _Snapshot:
         with self._lock:
             if key in self._facet_columns:
                 return self._facet_columns[key]
-        position = FACET_KEYS.index(key)
-        column = [row[position] for row in self.rows]
+        column = list(map(itemgetter(FACET_KEYS.index(key)), self.rows))
         with self._lock:
             self._facet_columns[key] = column
         return column
@@ -680,6 +709,21 @@ class _Snapshot:
             counter.pop(None, None)
             counters[key] = [FacetCount(value=value, count=count) for value, count in counter.most_common()]
         return counters
+
+
+def _length_codes(lengths, doccount: int) -> Iterable[int]:
+    """Each document's one-byte field-length code; documents past the column's end have none (0).
+
+    The column is one byte per document on disk: read whole, that is a
+    millisecond for 90,000 documents, where Whoosh's reader takes 35 ms
+    unpacking them one at a time (for every field, after every write).
+    """
+    if lengths is None:
+        return bytes(doccount)
+    if type(lengths) is columns.NumericColumn.Reader and lengths._typecode == "B":
+        stored = min(lengths._count, doccount)
+        return lengths._dbfile.get(lengths._basepos, stored) + bytes(doccount - stored)
+    return lengths
 
 
 class _MatchRecorder(collectors.WrappingCollector):
