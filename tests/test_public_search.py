@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from archive.models import Article, ArticleStatus
@@ -411,3 +413,21 @@ def test_source_facet_counts_and_links(client, world, indexed):
     assert facet_counts(response, "source") == {"Reuters": 2, "International Business Times": 1}
     sources = next(group for group in response.context["page"].facets if group.key == "source")
     assert sources.sections[0][1][0].url == "/search/?tag=drones&source=Reuters"
+
+
+def test_search_page_queries_do_not_grow_with_the_results(client, indexed):
+    """Ten results with actors, places and tags take as many queries as two."""
+    actor, place = ActorFactory(name="Cocoa Board"), PlaceFactory(name="Accra")
+
+    def queries_for_page_with(count: int) -> int:
+        indexed(
+            lambda: [
+                ArticleFactory(title=f"Cocoa report {n}", actors=[actor], places=[place], tags=["cocoa"])
+                for n in range(count)
+            ]
+        )
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/search/", {"q": "cocoa"}).status_code == 200
+        return len(captured)
+
+    assert queries_for_page_with(2) == queries_for_page_with(8)
