@@ -838,7 +838,7 @@ class _TermTree:
 
 def _terms_and_phrases(node: query.Query) -> bool:
     if type(node) is query.Term:
-        return node.fieldname in TEXT_FIELDS
+        return node.fieldname in TEXT_FIELDS and not node.minquality
     if type(node) is query.Phrase:
         return node.fieldname in TEXT_FIELDS and node.slop == 1 and bool(node.words)
     if type(node) is query.And or (type(node) is query.Or and not node.scale and not node.minmatch):
