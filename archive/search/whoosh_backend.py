@@ -9,10 +9,10 @@ pickled column per document, loaded once per index generation into a list
 indexed by document number: counting facets is then a walk over the matched
 document numbers, with no stored-field reads.
 
-Words that are plain terms under AND and OR (most searches) are matched and
-ranked by ``_TermTree`` from whole posting blocks, with Whoosh's own BM25F
-scores; phrases, prefixes and NOT go through Whoosh's matchers
-(``_MatchRecorder``).
+Words that are terms and exact phrases under AND and OR (most searches) are
+matched and ranked by ``_TermTree`` from whole posting blocks, with Whoosh's
+own BM25F scores; prefixes, NOT, ranges and sloppy phrases go through
+Whoosh's matchers (``_MatchRecorder``).
 """
 
 import datetime as dt
@@ -336,7 +336,7 @@ class WhooshBackend(BaseSearchBackend):
         scored = search_query.sort == "relevance" and not every
         terms = None if every else _TermTree.of(text_query, snapshot)
         if scored and terms is None:
-            # Phrases, prefixes and NOT: Whoosh's matchers find and score every match in one pass.
+            # Prefixes, NOT, ranges, sloppy phrases: Whoosh's matchers find and score every match in one pass.
             matched, ranked = snapshot.score(text_query, allowed, limit)
         else:
             if every:
