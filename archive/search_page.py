@@ -7,12 +7,14 @@ of a search can be bookmarked and shared.
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from archive import selectors
 from archive.forms import SearchParams
-from archive.search.base import SearchResults
+from archive.search.base import FACETS, SearchResults
 
 # Values listed per facet, most frequent first (chosen values are always listed).
 FACET_VALUES = 30
@@ -20,7 +22,17 @@ TIMELINE_WIDTH, TIMELINE_HEIGHT, TIMELINE_AXIS = 640, 120, 18
 
 
 def search_url(params: SearchParams, route: str = "archive:search") -> str:
-    return reverse(route) + params.querystring()
+    return _route_path(route, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF) + params.querystring()
+
+
+@lru_cache(maxsize=64)
+def _route_path(route: str, script_prefix: str, urlconf) -> str:
+    """The path of a route without arguments, which is fixed for one script prefix and URL configuration.
+
+    A search page links to itself a hundred times (facets, timeline, pages);
+    reversing each link took a few milliseconds of every page.
+    """
+    return reverse(route, urlconf=urlconf)
 
 
 @dataclass(frozen=True)
@@ -114,22 +126,30 @@ class SearchPage:
         return self.page_url(self.params.page + 1)
 
 
-def build(params: SearchParams) -> SearchPage:
-    """Run the search and assemble the page; a page past the end falls back to page 1 with a notice."""
+def shown_facets(params: SearchParams) -> tuple[str, ...]:
+    """The facets the search page shows: months only once the dates cover a single year."""
+    return FACETS if params.selected_year() else tuple(key for key in FACETS if key != "month")
+
+
+def build(params: SearchParams, *, facets: tuple[str, ...] = FACETS, tags: bool = True) -> SearchPage:
+    """Run the search and assemble the page; a page past the end falls back to page 1 with a notice.
+
+    ``tags=False`` leaves the rows' tags unloaded, for a page that does not show them.
+    """
     notices = list(params.notices)
-    results = selectors.search(params, spellcheck=bool(params.text))
+    results = selectors.search(params, facets=facets, spellcheck=bool(params.text))
     num_pages = max(1, math.ceil(results.total / params.per_page))
     if params.page > num_pages:
         notices.append(f"Page {params.page} does not exist; showing page 1.")
         params = params.with_changes(page=1)
-        results = selectors.search(params, spellcheck=bool(params.text))
+        results = selectors.search(params, facets=facets, spellcheck=bool(params.text))
     if results.notice:
         notices.append(results.notice)
     names = selectors.names_for(params)
     page = SearchPage(
         params=params,
         results=results,
-        rows=selectors.rows_for_hits(results.hits),
+        rows=selectors.rows_for_hits(results.hits, tags=tags),
         notices=notices,
         facets=facet_groups(params, results),
         active=active_filters(params, names),
@@ -137,7 +157,7 @@ def build(params: SearchParams) -> SearchPage:
         pages=page_numbers(params.page, num_pages),
     )
     page.timeline_unit, page.timeline = timeline(params, results)
-    if results.suggestion and selectors.count_matches(params.with_changes(text=results.suggestion)):
+    if results.suggestion:  # the engine offers only corrections that find something
         page.suggestion = results.suggestion
         page.suggestion_url = search_url(params.with_changes(text=results.suggestion))
     if not results.total and (params.text or params.has_filters):

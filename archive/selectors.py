@@ -65,26 +65,34 @@ def count_matches(params: SearchParams) -> int:
     return get_backend().search(query).total
 
 
+def _for_listing(articles, *, tags: bool = True):
+    """Articles with their published access points (and their tags unless ``tags`` is false), ready for listing."""
+    listing = articles.select_related("dateline_place").prefetch_related(
+        Prefetch("actors", queryset=Actor.objects.published().order_by("name")),
+        Prefetch("places", queryset=Place.objects.published().select_related("parent")),
+    )
+    return listing.prefetch_related("tags") if tags else listing
+
+
 def public_articles():
     """Published articles with their published access points, ready for listing."""
-    return (
-        Article.objects.published()
-        .select_related("dateline_place")
-        .prefetch_related(
-            Prefetch("actors", queryset=Actor.objects.published().order_by("name")),
-            Prefetch("places", queryset=Place.objects.published().select_related("parent")),
-            "tags",
-        )
-    )
+    return _for_listing(Article.objects.published())
 
 
-def rows_for_hits(hits: list[Hit]) -> list[ResultRow]:
-    """The articles behind the hits, in the hits' order, loaded in a fixed number of queries."""
-    by_id = public_articles().in_bulk([hit.article_id for hit in hits])
+def rows_for_hits(hits: list[Hit], *, tags: bool = True) -> list[ResultRow]:
+    """The published articles behind the hits, in the hits' order, loaded in a fixed number of queries.
+
+    They are fetched by primary key alone and their status checked here: asked for
+    ``status`` and ``id IN (...)`` together, SQLite reads them through the status
+    index, every published row, which cost 10-15 ms a page at 90,000 articles.
+    Lists that show no tags pass ``tags=False``: django-taggit's prefetch costs
+    more than the other queries together (4 ms for 20 articles).
+    """
+    by_id = _for_listing(Article.objects.order_by(), tags=tags).in_bulk([hit.article_id for hit in hits])
     return [
         ResultRow(article=by_id[hit.article_id], score=hit.score, highlight=hit.highlight)
         for hit in hits
-        if hit.article_id in by_id
+        if hit.article_id in by_id and by_id[hit.article_id].status == ArticleStatus.PUBLISHED
     ]
 
 
@@ -155,7 +163,7 @@ def article_for_page(slug: str) -> Article | None:
 
 def more_like(article: Article, limit: int = 5) -> list[Article]:
     hits = get_backend().more_like(article.pk, limit=limit)
-    return [row.article for row in rows_for_hits(hits) if row.article.pk != article.pk]
+    return [row.article for row in rows_for_hits(hits, tags=False) if row.article.pk != article.pk]
 
 
 # Facet labels -------------------------------------------------------------------------------

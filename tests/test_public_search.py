@@ -3,8 +3,11 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from archive.models import Article, ArticleStatus
 from tests.factories import ActorFactory, ArticleFactory, PlaceFactory
 from tests.public_data import SEED_TITLE, dated_article, draft, month_article
 
@@ -53,6 +56,15 @@ def test_drafts_never_appear_in_results_or_facets(client, world, indexed):
     }
     assert place_counts["Sigonella Naval Air Station"] == 1
     assert "Draft: Sigonella" not in response.content.decode()
+
+
+def test_article_unpublished_behind_the_index_is_not_listed(client, indexed):
+    """An index that still holds an article as published never shows it once the database says draft."""
+    article = indexed(lambda: ArticleFactory(title="Harbour dredging resumes", body="Dredging."))
+    Article.objects.filter(pk=article.pk).update(status=ArticleStatus.DRAFT)
+    response = client.get("/search/", {"q": "dredging"})
+    assert titles(response) == []
+    assert "Harbour dredging resumes" not in response.content.decode()
 
 
 def test_draft_article_page_is_not_found(client, indexed):
@@ -401,3 +413,21 @@ def test_source_facet_counts_and_links(client, world, indexed):
     assert facet_counts(response, "source") == {"Reuters": 2, "International Business Times": 1}
     sources = next(group for group in response.context["page"].facets if group.key == "source")
     assert sources.sections[0][1][0].url == "/search/?tag=drones&source=Reuters"
+
+
+def test_search_page_queries_do_not_grow_with_the_results(client, indexed):
+    """Ten results with actors, places and tags take as many queries as two."""
+    actor, place = ActorFactory(name="Cocoa Board"), PlaceFactory(name="Accra")
+
+    def queries_for_page_with(count: int) -> int:
+        indexed(
+            lambda: [
+                ArticleFactory(title=f"Cocoa report {n}", actors=[actor], places=[place], tags=["cocoa"])
+                for n in range(count)
+            ]
+        )
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/search/", {"q": "cocoa"}).status_code == 200
+        return len(captured)
+
+    assert queries_for_page_with(2) == queries_for_page_with(8)

@@ -387,3 +387,18 @@ def test_browse_facets_follow_index_changes(engine):
     assert engine.search(SearchQuery(facets=("tag",))).facets["tag"] == [FacetCount(value="energy", count=1)]
     index(engine, ArticleFactory(tags=["energy"]))
     assert engine.search(SearchQuery(facets=("tag",))).facets["tag"] == [FacetCount(value="energy", count=2)]
+
+
+def test_facets_and_totals_follow_an_article_retagged_and_one_removed(engine):
+    """After later writes, an updated article counts with its new tags only and a removed one not at all."""
+    retagged, removed, kept = (ArticleFactory(body="Cocoa.", tags=["energy"]) for _ in range(3))
+    index(engine, retagged, removed, kept)
+    assert engine.search(SearchQuery(text="cocoa", facets=("tag",))).facets["tag"] == [
+        FacetCount(value="energy", count=3)
+    ]
+    retagged.tags.set(["commodities"])
+    index(engine, retagged)
+    engine.remove([removed.pk])
+    results = engine.search(SearchQuery(text="cocoa", facets=("tag",)))
+    assert results.total == 2
+    assert set(results.facets["tag"]) == {FacetCount(value="energy", count=1), FacetCount(value="commodities", count=1)}
