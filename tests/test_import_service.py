@@ -346,25 +346,61 @@ def test_a_record_the_database_refuses_fails_alone(tmp_path, monkeypatch):
     assert report.created == 2
 
 
-def test_imported_articles_get_suggestions(seed_dir, django_capture_on_commit_callbacks):
+def test_imported_articles_get_suggestions(seed_dir):
     """The import proposes access points for what it stored, with the words that led to them."""
     from archive.models import Suggestion, SuggestionKind
 
-    with django_capture_on_commit_callbacks(execute=True):
-        articles_import(paths=[seed_dir])
+    articles_import(paths=[seed_dir])
     article = Article.objects.get()
     dates = Suggestion.objects.filter(article=article, kind=SuggestionKind.DATE)
     assert dates.filter(date_start=dt.date(2016, 2, 24)).exists()
     assert all(suggestion.evidence for suggestion in dates)
 
 
-def test_unchanged_reimport_suggests_nothing_new(seed_dir, django_capture_on_commit_callbacks):
+def test_unchanged_reimport_suggests_nothing_new(seed_dir):
     """Importing the same file again leaves the suggestions as they were."""
     from archive.models import Suggestion
 
-    with django_capture_on_commit_callbacks(execute=True):
-        articles_import(paths=[seed_dir])
+    articles_import(paths=[seed_dir])
     before = list(Suggestion.objects.values_list("pk", flat=True))
-    with django_capture_on_commit_callbacks(execute=True):
-        articles_import(paths=[seed_dir])
+    articles_import(paths=[seed_dir])
     assert list(Suggestion.objects.values_list("pk", flat=True)) == before
+
+
+def test_suggestions_are_committed_with_their_batch(tmp_path, monkeypatch):
+    """An import stopped before a batch commits loses its suggestions with it, and the rerun makes both."""
+    from archive.models import Suggestion
+
+    stories = [wheat_story(str(n), body=f"Talks in Libya, round {n}.") for n in range(1, 5)]
+    path = reuters_file(tmp_path / "reut2-000.sgm", *stories)
+    original = imports._BatchWriter._suggest
+
+    def interrupted(self, article_ids):
+        original(self, article_ids)
+        if Article.objects.count() > 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(imports._BatchWriter, "_suggest", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        articles_import(paths=[path], batch_size=2)
+    assert set(Suggestion.objects.values_list("article__provider_id", flat=True)) == {"1", "2"}
+
+    monkeypatch.setattr(imports._BatchWriter, "_suggest", original)
+    articles_import(paths=[path], batch_size=2)
+    assert set(Suggestion.objects.values_list("article__provider_id", flat=True)) == {"1", "2", "3", "4"}
+
+
+def test_failing_suggestions_cost_no_article(tmp_path, monkeypatch):
+    """If suggesting fails, the articles are stored all the same and the report says what to run."""
+
+    def broken(**kwargs):
+        raise ValueError("automaton unavailable")
+
+    monkeypatch.setattr(imports, "suggest_for_articles", broken)
+    report = articles_import(paths=[reuters_file(tmp_path / "r.sgm", wheat_story("1"), wheat_story("2", title="B"))])
+    assert (report.created, report.failures) == (2, [])
+    first, last = sorted(Article.objects.values_list("pk", flat=True))
+    assert report.warnings == [
+        f"Articles {first} to {last}: no access points suggested (automaton unavailable); "
+        "run suggest_access_points for them."
+    ]

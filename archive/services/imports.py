@@ -19,6 +19,7 @@ so running the same import again finishes the work without duplicates.
 """
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,11 +35,13 @@ from taggit.models import Tag, TaggedItem
 from tqdm import tqdm
 
 from archive import importers
-from archive.extraction.receivers import schedule_suggestions
 from archive.importers.files import detect_format, expand_paths
 from archive.importers.records import ActorRef, ArticleRecord, ParseError, PlaceRef, RecordError
 from archive.models import Actor, ActorName, ActorType, Article, ArticleStatus, Place, PlaceName, PlaceType
 from archive.search import indexing
+from archive.services.suggestions import suggest_for_articles
+
+logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 # A progress bar is worth its lines on stderr from this many records on.
@@ -68,6 +71,8 @@ class ImportReport:
     unchanged: int = 0
     flagged_duplicates: int = 0
     failures: list[str] = field(default_factory=list)
+    # Problems that cost no record, such as suggestions that could not be made.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> int:
@@ -272,10 +277,27 @@ class _BatchWriter:
             [(record, pk) for record, pk in linked if record.provider_id],
             {article.pk: article.duplicate_of_id for _, article in changed},
         )
-        # Bulk inserts send no signals: queue the index updates and the suggestions here.
+        # Bulk inserts send no signals: queue the index updates and suggest access points here.
         indexing.queue_articles(touched)
         if self.suggest:
-            schedule_suggestions([article.pk for _, article in created] + [article.pk for article in updated])
+            self._suggest([article.pk for _, article in created] + [article.pk for article in updated])
+
+    def _suggest(self, article_ids: list[int]) -> None:
+        """Inside the batch's transaction, so an interrupted import redoes them with the batch;
+        a failure here costs the suggestions, never the articles."""
+        if not article_ids:
+            return
+        try:
+            with transaction.atomic():
+                suggest_for_articles(article_ids=article_ids)
+        except Exception as exc:
+            logger.exception(
+                "Suggesting access points failed for articles %s to %s", min(article_ids), max(article_ids)
+            )
+            self.report.warnings.append(
+                f"Articles {min(article_ids)} to {max(article_ids)}: no access points suggested ({exc}); "
+                "run suggest_access_points for them."
+            )
 
     # Finding what is already stored.
 

@@ -55,8 +55,8 @@ class Command(BaseCommand):
                 "Every batch stored so far is complete; run the same command again to finish.",
                 returncode=130,
             ) from None
-        for failure in report.failures:
-            self.stderr.write(failure)
+        for line in [*report.failures, *report.warnings]:
+            self.stderr.write(line)
         self.stdout.write(f"Imported: {report.summary()}.")
         if no_index:
             self.stdout.write("Index updates are queued: run process_index_queue to make the articles searchable.")
