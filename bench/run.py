@@ -245,7 +245,8 @@ def markdown(report: dict) -> str:
     lines = [
         f"Run {report['date']} on {machine_['cpu']}, {machine_['cores']} cores, {machine_['memory_gb']} GB; "
         f"load average at start {machine_['load_average_at_start']}, at end {machine_.get('load_average_at_end')}. "
-        f"Corpus: {report['articles']} articles (scale {report['scale']}x).",
+        f"Corpus: {report['articles']} articles (scale {report['scale']}x). The import "
+        f"{'suggests access points too' if report.get('import_suggests', True) else 'ran with --no-suggest'}.",
         "",
         "| Measure | Archive | Raw Whoosh | Ratio |",
         "| --- | --- | --- | --- |",
@@ -335,6 +336,11 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="Keep the work directory (database, index, logs).")
     parser.add_argument("--database-url", help="An empty database to use instead of SQLite in the work directory.")
     parser.add_argument(
+        "--no-suggest",
+        action="store_true",
+        help="Import with --no-suggest: the database and the index only, as raw Whoosh does.",
+    )
+    parser.add_argument(
         "--skip", default="", help="Comma-separated steps to leave out, for long runs at scale: rebuild, raw."
     )
     args = parser.parse_args()
@@ -375,8 +381,10 @@ def main() -> None:
         print("Migrating", file=sys.stderr)
         manage(["migrate", "--noinput", "-v", "0"], env=env, work=work, name="migrate")
         print(f"Importing {len(files)} files", file=sys.stderr)
+        report["import_suggests"] = not args.no_suggest
+        suggest = ["--no-suggest"] if args.no_suggest else []
         ours["import"] = manage(
-            ["import_articles", "--format", "reuters", "--publish", "--no-progress", *files],
+            ["import_articles", "--format", "reuters", "--publish", "--no-progress", *suggest, *files],
             env=env,
             work=work,
             name="import",

@@ -520,8 +520,12 @@ class WhooshBackend(BaseSearchBackend):
     # Introspection
 
     def fingerprints(self) -> dict[int, str]:
-        snapshot = self._current()
-        return {article_id: fingerprint for article_id, fingerprint in snapshot.all_meta()}
+        """Read from the id column alone: a check of a large index must not load the search tables."""
+        with self._open().reader() as reader:
+            if not reader.has_column("meta"):
+                return {}
+            meta = reader.column_reader("meta")
+            return dict(meta[docnum] for docnum in reader.all_doc_ids())
 
     def suggest_terms(self, prefix: str, limit: int = 10) -> list[str]:
         prefix = (prefix or "").strip().lower().translate(accent_map)
@@ -601,9 +605,6 @@ class _Snapshot:
 
     def article_id(self, docnum: int) -> int:
         return self._meta[docnum][0]
-
-    def all_meta(self):
-        return (self._meta[docnum] for docnum in sorted(self.live)) if self._meta is not None else ()
 
     def body(self, docnum: int) -> str:
         return self.searcher.stored_fields(docnum).get("body", "")
