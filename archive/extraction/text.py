@@ -60,8 +60,7 @@ def is_word_char(char: str) -> bool:
 
 def is_shouting(text: str) -> bool:
     """An all-capitals text, such as a wire-service headline, says nothing through case."""
-    letters = [c for c in text if c.isalpha()]
-    return bool(letters) and not any(c.islower() for c in letters)
+    return text.isupper()
 
 
 def is_title_case(text: str) -> bool:

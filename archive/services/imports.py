@@ -26,7 +26,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import DatabaseError, connection, reset_queries, transaction
+from django.db import DatabaseError, reset_queries, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -39,6 +39,7 @@ from archive.importers.files import detect_format, expand_paths
 from archive.importers.records import ActorRef, ArticleRecord, ParseError, PlaceRef, RecordError
 from archive.models import Actor, ActorName, ActorType, Article, ArticleStatus, Place, PlaceName, PlaceType
 from archive.search import indexing
+from archive.services.bulk import insert_rows
 from archive.services.suggestions import suggest_for_articles
 
 logger = logging.getLogger(__name__)
@@ -471,7 +472,7 @@ class _BatchWriter:
         for (_, article), slug in zip(new, slugs, strict=True):
             article.slug = slug
         fields = [field for field in Article._meta.concrete_fields if not field.primary_key]
-        _insert_rows(Article, fields, [[getattr(article, f.attname) for f in fields] for _, article in new])
+        insert_rows(Article, fields, [[getattr(article, f.attname) for f in fields] for _, article in new])
         # Slugs are unique: one query maps the new rows back to their ids, on every database.
         ids = dict(Article.objects.filter(slug__in=slugs).values_list("slug", "pk"))
         for _, article in new:
@@ -526,10 +527,10 @@ class _BatchWriter:
             (Article.places.through, "place", places),
         ):
             fields = [through._meta.get_field("article"), through._meta.get_field(target)]
-            _insert_rows(through, fields, sorted(pairs))
+            insert_rows(through, fields, sorted(pairs))
         content_type = self._content_type().pk
         fields = [TaggedItem._meta.get_field(name) for name in ("content_type", "object_id", "tag")]
-        _insert_rows(TaggedItem, fields, [(content_type, pk, tag) for pk, tag in sorted(tags)])
+        insert_rows(TaggedItem, fields, [(content_type, pk, tag) for pk, tag in sorted(tags)])
 
     def _flag_duplicates(self, stored: list[tuple[ArticleRecord, int]], current: dict[int, int | None]) -> None:
         """Point each article at the earliest other article with the same text (the wire sent it twice)."""
@@ -548,27 +549,6 @@ class _BatchWriter:
                 self.report.flagged_duplicates += target is not None
         if changed:
             Article.objects.bulk_update(changed, ["duplicate_of"])
-
-
-def _insert_rows(model, fields: list, rows: list) -> None:
-    """INSERT many rows with one prepared statement, each value converted by its field as the ORM would.
-
-    ``bulk_create`` compiles a new statement for every ~40 rows (SQLite takes
-    999 parameters) and builds a model instance per row; over tens of
-    thousands of articles and links that costs more than the database's own
-    work. Like ``bulk_create``, it sends no signals.
-    """
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
-    prepared = [
-        [field.get_db_prep_save(value, connection) for field, value in zip(fields, row, strict=True)] for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, prepared)
 
 
 def _unique_slugs(new: list[tuple[ArticleRecord, Article]]) -> list[str]:
