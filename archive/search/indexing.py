@@ -32,7 +32,7 @@ BATCH_SIZE = 500
 BACKGROUND_MAX_WAIT = 5.0
 
 _local = threading.local()
-# Set while a background indexer drains the queue for this process (bulk imports).
+# Set while something else owns this process's queue: a background indexer, or a deferred bulk load.
 _background = threading.Event()
 _retry_lock = threading.Lock()
 _retry_timer: threading.Timer | None = None
@@ -249,17 +249,16 @@ def _index_worker(stop, batch_size: int, parent_pid: int) -> None:
         while os.getppid() == parent_pid:
             finishing = stop.is_set()
             queued = pending_count()
+            if queued and waiting_since is None:
+                waiting_since = time.monotonic()
             if queued >= batch_size:
                 process_queue(batch_size=batch_size, max_batches=1)
-            elif queued and (
-                finishing or time.monotonic() - (waiting_since or time.monotonic()) >= BACKGROUND_MAX_WAIT
-            ):
+            elif queued and (finishing or time.monotonic() - waiting_since >= BACKGROUND_MAX_WAIT):
                 process_queue(batch_size=batch_size)
                 waiting_since = None
             elif finishing:
                 return
             else:
-                waiting_since = waiting_since or (time.monotonic() if queued else None)
                 time.sleep(0.2)
     except KeyboardInterrupt:
         return
