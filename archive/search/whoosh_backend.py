@@ -6,8 +6,9 @@ the symlink in a single rename, so searches never see a half-built index.
 
 Facet data (actor, place and tag ids, source, year, month) lives in one
 pickled column per document, loaded once per index generation into a list
-indexed by document number: counting facets is then a walk over the matched
-document numbers, with no stored-field reads.
+indexed by document number, and into one integer table per facet
+(``archive.search.facets``): counting facets needs no stored-field reads and
+no Python loop over the matches.
 
 Words that are terms and exact phrases under AND and OR (most searches) are
 matched and ranked by ``_TermTree`` from whole posting blocks, with Whoosh's
@@ -25,11 +26,11 @@ import re
 import shutil
 import threading
 import uuid
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from html import escape
-from itertools import accumulate, chain, compress, islice
+from itertools import accumulate, compress, islice
 from operator import itemgetter
 from pathlib import Path
 
@@ -52,6 +53,7 @@ from archive.search.base import (
     SearchQuery,
     SearchResults,
 )
+from archive.search.facets import FacetTable, matched_mask
 
 logger = logging.getLogger(__name__)
 
@@ -352,9 +354,9 @@ class WhooshBackend(BaseSearchBackend):
             target = self._live_dir()
             # Never searcher.refresh(): a reused segment reader keeps its old deletions.
             if self._snapshot is None or target != self._searcher_target or not self._snapshot.searcher.up_to_date():
-                previous_rows = self._snapshot.segment_rows if self._snapshot is not None else None
+                previous = self._snapshot
                 self._close_searcher()
-                self._snapshot = _Snapshot(self._open(target).searcher(), previous_rows)
+                self._snapshot = _Snapshot(self._open(target).searcher(), previous)
                 self._searcher_target = target
             return self._snapshot
 
@@ -559,13 +561,16 @@ class _Snapshot:
     dropped when the index changes, so nothing here can go stale.
     """
 
-    def __init__(self, searcher, segment_rows: dict[str, list] | None = None):
-        """``segment_rows`` holds facet rows by segment id from the generation before: a
-        segment never changes once written, and a write adds a small one."""
+    def __init__(self, searcher, previous: "_Snapshot | None" = None):
+        """``previous`` is the generation before, whose per-segment rows and facet tables are
+        reused: a segment never changes once written, and a write adds a small one."""
         self.searcher = searcher
         reader = searcher.reader()
         self.segment_rows: dict[str, list] = {}
-        self.rows = self._facet_rows(segment_rows or {})
+        self.segment_facets: dict[tuple[str, str], FacetTable] = {}
+        self._segments: list[tuple[str | None, int, list]] = []
+        self.rows = self._facet_rows(previous.segment_rows if previous is not None else {})
+        self._known_facets = previous.segment_facets if previous is not None else {}
         self._meta = reader.column_reader("meta") if reader.has_column("meta") else None
         self.live = self._live_documents()
         self._filters: OrderedDict[str, frozenset[int]] = OrderedDict()
@@ -573,13 +578,13 @@ class _Snapshot:
         self._date_order: dict[bool, list[int]] = {}
         self._counts: dict[tuple, dict] = {}
         self._norms: dict[str, list[float]] = {}
-        self._facet_columns: dict[str, list] = {}
+        self._facet_tables: dict[str, FacetTable] = {}
         self._lock = threading.Lock()
 
     def _facet_rows(self, known: dict[str, list]) -> list:
         """Every document's facet row by document number; unpickling them is most of a new snapshot's cost."""
         rows = []
-        for leaf, _ in self.searcher.leaf_searchers():
+        for leaf, offset in self.searcher.leaf_searchers():
             reader = leaf.reader()
             segment = reader.segment()
             key = segment.segment_id() if segment is not None else None
@@ -591,6 +596,7 @@ class _Snapshot:
                 found = [None] * reader.doc_count_all()
             if key is not None:
                 self.segment_rows[key] = found
+            self._segments.append((key, offset, found))
             rows.extend(found)
         return rows
 
@@ -730,24 +736,35 @@ class _Snapshot:
             self._counts[key] = value
         return value
 
-    def facet_column(self, key: str) -> list:
-        """One facet's values per document number, so counting runs in C rather than a Python loop per match."""
+    def facet_table(self, key: str) -> FacetTable:
+        """One facet's values for every document, joined from the segments' tables."""
         with self._lock:
-            if key in self._facet_columns:
-                return self._facet_columns[key]
-        column = list(map(itemgetter(FACET_KEYS.index(key)), self.rows))
+            if key in self._facet_tables:
+                return self._facet_tables[key]
+        position = FACET_KEYS.index(key)
+        parts = []
+        for segment, offset, rows in self._segments:
+            part = self._known_facets.get((segment, key))
+            if part is None:
+                values = map(itemgetter(position), rows)
+                if key not in MULTI_VALUED:
+                    values = (() if value is None else (value,) for value in values)
+                part = FacetTable.of_documents(list(values))
+            if segment is not None:
+                self.segment_facets[(segment, key)] = part
+            parts.append((offset, part))
+        table = FacetTable.joined(parts)
         with self._lock:
-            self._facet_columns[key] = column
-        return column
+            self._facet_tables[key] = table
+        return table
 
     def count_facets(self, matched: set[int], wanted: list[str]) -> dict[str, list[FacetCount]]:
-        counters = {}
-        for key in wanted:
-            values = map(self.facet_column(key).__getitem__, matched)
-            counter = Counter(chain.from_iterable(values) if key in MULTI_VALUED else values)
-            counter.pop(None, None)
-            counters[key] = [FacetCount(value=value, count=count) for value, count in counter.most_common()]
-        return counters
+        """Counts per value, most frequent first and equal counts in value order."""
+        mask = matched_mask(matched, len(self.rows))
+        return {
+            key: [FacetCount(value=value, count=count) for value, count in self.facet_table(key).count(mask)]
+            for key in wanted
+        }
 
 
 def _length_codes(lengths, doccount: int) -> Iterable[int]:
