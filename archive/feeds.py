@@ -32,7 +32,7 @@ class SearchFeed(Feed):
         return "The newest published articles matching this search."
 
     def items(self, params: SearchParams):
-        return [row.article for row in selectors.rows_for_hits(selectors.search(params, facets=()).hits)]
+        return selectors.articles_for_hits(selectors.search(params, facets=()).hits)
 
     def item_title(self, article) -> str:
         return article.title

@@ -136,6 +136,8 @@ class SearchForm(forms.Form):
                 wanted.append(int(value))
             elif not is_id:
                 self.notices.append(f"“{value}” is not a valid {label} id; that filter was ignored.")
+        if not wanted:
+            return ()
         known = set(model.objects.published().filter(pk__in=wanted).values_list("pk", flat=True))
         for pk in wanted:
             if pk not in known:
@@ -153,6 +155,8 @@ class SearchForm(forms.Form):
         for value in self.data.getlist("tag")[:MAX_FILTER_VALUES]:
             if value.strip() and value.strip() not in raw:
                 raw.append(value.strip())
+        if not raw:
+            return ()
         known = set(Tag.objects.filter(slug__in=raw).values_list("slug", flat=True))
         for slug in raw:
             if slug not in known:

@@ -131,11 +131,8 @@ def shown_facets(params: SearchParams) -> tuple[str, ...]:
     return FACETS if params.selected_year() else tuple(key for key in FACETS if key != "month")
 
 
-def build(params: SearchParams, *, facets: tuple[str, ...] = FACETS, tags: bool = True) -> SearchPage:
-    """Run the search and assemble the page; a page past the end falls back to page 1 with a notice.
-
-    ``tags=False`` leaves the rows' tags unloaded, for a page that does not show them.
-    """
+def build(params: SearchParams, *, facets: tuple[str, ...] = FACETS) -> SearchPage:
+    """Run the search and assemble the page; a page past the end falls back to page 1 with a notice."""
     notices = list(params.notices)
     results = selectors.search(params, facets=facets, spellcheck=bool(params.text))
     num_pages = max(1, math.ceil(results.total / params.per_page))
@@ -149,7 +146,7 @@ def build(params: SearchParams, *, facets: tuple[str, ...] = FACETS, tags: bool 
     page = SearchPage(
         params=params,
         results=results,
-        rows=selectors.rows_for_hits(results.hits, tags=tags),
+        rows=selectors.rows_for_hits(results.hits),
         notices=notices,
         facets=facet_groups(params, results),
         active=active_filters(params, names),

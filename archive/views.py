@@ -21,7 +21,7 @@ def home(request):
 def search(request):
     form = SearchForm(request.GET)
     params = form.search_params()
-    page = search_page.build(params, facets=search_page.shown_facets(params), tags=False)
+    page = search_page.build(params, facets=search_page.shown_facets(params))
     context = {"page": page, "params": page.params, "page_sizes": PAGE_SIZES, "sorts": SORTS, "date_modes": DATE_MODES}
     return render(request, "archive/search.html", context)
 
@@ -73,7 +73,7 @@ def _access_point_search(params: SearchParams):
     """One search for an actor's or place's page: its newest articles, timeline and companions."""
     results = selectors.search(params, facets=("actor", "place", "year"))
     return results, {
-        "rows": selectors.rows_for_hits(results.hits, tags=False),
+        "rows": selectors.rows_for_hits(results.hits),
         "total": results.total,
         "timeline": search_page.timeline(params, results)[1],
         "search_url": search_page.search_url(params.with_changes(sort="relevance")),

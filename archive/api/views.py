@@ -80,6 +80,7 @@ class SearchView(APIView):
             return request.build_absolute_uri(reverse("api:search") + params.with_changes(page=number).querystring())
 
         context = {"request": request}
+        hits = {hit.article_id: hit for hit in page.results.hits}
         return Response(
             {
                 "count": page.total,
@@ -100,11 +101,11 @@ class SearchView(APIView):
                 },
                 "results": [
                     {
-                        "score": row.score,
-                        "highlight": row.highlight,
-                        "article": serializers.ArticleSummarySerializer(row.article, context=context).data,
+                        "score": hits[article.pk].score,
+                        "highlight": hits[article.pk].highlight,
+                        "article": serializers.ArticleSummarySerializer(article, context=context).data,
                     }
-                    for row in page.rows
+                    for article in selectors.articles_for_hits(page.results.hits)
                 ],
             }
         )
