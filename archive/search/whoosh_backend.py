@@ -28,12 +28,14 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 from itertools import accumulate, compress, islice
 from operator import itemgetter
 from pathlib import Path
 
+import numpy as np
 from whoosh import collectors, columns, fields, formats, index, qparser, query, scoring
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.codec import whoosh3
@@ -577,7 +579,7 @@ class _Snapshot:
         self._by_status: dict[tuple, frozenset[int]] = {}
         self._date_order: dict[bool, list[int]] = {}
         self._counts: dict[tuple, dict] = {}
-        self._norms: dict[str, list[float]] = {}
+        self._norms: dict[str, np.ndarray] = {}
         self._facet_tables: dict[str, FacetTable] = {}
         self._lock = threading.Lock()
 
@@ -645,11 +647,9 @@ class _Snapshot:
         self.searcher.search_with_collector(text_query, collector)
         return collector.matched, [(hit.docnum, float(hit.score or 0.0)) for hit in collector.results()]
 
-    def term_postings(
-        self, fieldname: str, text: str, *, positions: bool = False
-    ) -> tuple[dict[int, float], dict[int, bytes]]:
-        """Document number -> weight of one term in every segment, deleted documents included,
-        and document number -> encoded positions when ``positions`` is asked for.
+    def term_postings(self, fieldname: str, text: str, *, positions: bool = False) -> "_Postings":
+        """One term's postings in every segment, deleted documents included, with each document's
+        encoded positions when ``positions`` is asked for.
 
         Whoosh's matchers step through postings one Python call at a time;
         reading each posting block's arrays whole is several times faster
@@ -657,7 +657,8 @@ class _Snapshot:
         by intersecting with ``live`` (every status set is a subset of it).
         """
         btext = self.searcher.schema[fieldname].to_bytes(text)
-        weights: dict[int, float] = {}
+        ids: list[int] = []
+        weights: list[float] = []
         values: dict[int, bytes] = {}
         for leaf, offset in self.searcher.leaf_searchers():
             reader = leaf.reader()
@@ -669,22 +670,24 @@ class _Snapshot:
             if isinstance(matcher, whoosh3.W3LeafMatcher):
                 while matcher.is_active():
                     matcher._read_weights()  # loads the block; its first array holds the ids as gaps
-                    ids = list(islice(accumulate(matcher._data[0], initial=offset), 1, None))
-                    weights.update(zip(ids, matcher._weights, strict=True))
+                    block_ids = list(islice(accumulate(matcher._data[0], initial=offset), 1, None))
+                    ids.extend(block_ids)
+                    weights.extend(matcher._weights)
                     if positions:
                         matcher._read_values()
-                        values.update(zip(ids, matcher._values, strict=True))
+                        values.update(zip(block_ids, matcher._values, strict=True))
                     matcher._next_block()
             else:
                 while matcher.is_active():
                     docnum = matcher.id() + offset
-                    weights[docnum] = matcher.weight()
+                    ids.append(docnum)
+                    weights.append(matcher.weight())
                     if positions:
                         values[docnum] = matcher.value()
                     matcher.next()
-        return weights, values
+        return _Postings(ids, np.array(weights, dtype=np.float64), values)
 
-    def length_norms(self, fieldname: str) -> list[float]:
+    def length_norms(self, fieldname: str) -> np.ndarray:
         """BM25F's length normalisation of ``fieldname`` per document number, as Whoosh's scorer computes it."""
         with self._lock:
             if fieldname in self._norms:
@@ -693,11 +696,12 @@ class _Snapshot:
         k1, b = weighting.K1, weighting._field_B.get(fieldname, weighting.B)
         average = self.searcher.avg_field_length(fieldname) or 1
         by_byte = [k1 * ((1 - b) + b * byte_to_length(code) / average) for code in range(256)]
-        norms: list[float] = []
+        codes = bytearray()
         for leaf, _ in self.searcher.leaf_searchers():
             reader = leaf.reader()
             lengths = reader._perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
-            norms.extend(map(by_byte.__getitem__, _length_codes(lengths, reader.doc_count_all())))
+            codes.extend(_length_codes(lengths, reader.doc_count_all()))
+        norms = np.array(by_byte, dtype=np.float64)[np.frombuffer(bytes(codes), dtype=np.uint8)]
         with self._lock:
             self._norms[fieldname] = norms
         return norms
@@ -820,7 +824,7 @@ class _TermTree:
     def __init__(self, snapshot: "_Snapshot", text_query: query.Query):
         self.snapshot = snapshot
         self.query = text_query
-        self._postings: dict[tuple[str, str], tuple[dict[int, float], dict[int, bytes]]] = {}
+        self._postings: dict[tuple[str, str], _Postings] = {}
         self._matches: dict[int, set[int]] = {}
 
     @classmethod
@@ -834,30 +838,37 @@ class _TermTree:
         return self._match(self.query, allowed)
 
     def rank(self, matched: set[int], limit: int) -> list[tuple[int, float]]:
-        """The best ``limit`` of ``matched``, highest score first and ties in index order, like Whoosh."""
-        scores = self._score(self.query, matched)
-        if len(scores) > limit:
-            lowest = heapq.nlargest(limit, scores.values())[-1]
-            scores = {docnum: score for docnum, score in scores.items() if score >= lowest}
-        return sorted(scores.items(), key=_best_first)[:limit]
+        """The best ``limit`` of ``matched``, highest score first and ties in index order, like Whoosh.
 
-    def _term(self, fieldname: str, text: str, *, positions: bool = False):
+        Scores are computed for all the matches at once with numpy, in the
+        same float64 operations and order as Python would do them one by one.
+        """
+        docs = np.fromiter(matched, dtype=np.intp, count=len(matched))
+        scores = self._score(self.query, docs)
+        if len(docs) > limit:
+            lowest = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+            best = scores >= lowest
+            docs, scores = docs[best], scores[best]
+        order = np.lexsort((docs, -scores))[:limit]
+        return [(int(docs[i]), float(scores[i])) for i in order]
+
+    def _term(self, fieldname: str, text: str, *, positions: bool = False) -> "_Postings":
         key = (fieldname, text)
-        if key not in self._postings or (positions and not self._postings[key][1] and self._postings[key][0]):
+        known = self._postings.get(key)
+        if known is None or (positions and not known.values and known.ids):
             self._postings[key] = self.snapshot.term_postings(fieldname, text, positions=positions)
         return self._postings[key]
 
     def _match(self, node: query.Query, allowed) -> set[int]:
         if type(node) is query.Term:
-            weights, _ = self._term(node.fieldname, node.text)
-            found = allowed.intersection(weights)
+            found = allowed.intersection(self._term(node.fieldname, node.text).ids)
         elif type(node) is query.Phrase:
             words = [self._term(node.fieldname, word, positions=True) for word in node.words]
             decode = _positions_decoder(self.snapshot.searcher.schema[node.fieldname].format)
             found = {
                 docnum
-                for docnum in allowed.intersection(*(weights for weights, _ in words))
-                if _in_sequence([decode(values[docnum]) for _, values in words])
+                for docnum in allowed.intersection(*(word.ids for word in words))
+                if _in_sequence([decode(word.values[docnum]) for word in words])
             }
         else:
             parts = [self._match(child, allowed) for child in node.subqueries]
@@ -865,31 +876,51 @@ class _TermTree:
         self._matches[id(node)] = found
         return found
 
-    def _score(self, node: query.Query, docs: set[int]) -> dict[int, float]:
+    def _score(self, node: query.Query, docs: np.ndarray) -> np.ndarray:
         """Scores of ``docs``, all of which ``node`` matches."""
         if type(node) is query.Term:
             scores = self._term_scores(node.fieldname, node.text, docs)
         elif type(node) is query.Phrase:
             scores = _tree_sum([self._term_scores(node.fieldname, word, docs) for word in node.words])
         else:
-            # A child that does not match a document adds 0.0 to its score, which changes nothing.
-            scores = dict.fromkeys(docs, 0.0)
+            # A child adds its score where it matches and 0.0 elsewhere, which changes nothing.
+            scores = np.zeros(len(docs))
             for child in node.subqueries:
-                within = docs if type(node) is query.And else docs & self._matches[id(child)]
-                child_score = self._score(child, within).get
-                scores = {docnum: score + child_score(docnum, 0.0) for docnum, score in scores.items()}
+                child_scores = self._score(child, docs)
+                if type(node) is query.Or:
+                    child_scores = np.where(self._matched_by(child, docs), child_scores, 0.0)
+                scores = scores + child_scores
         if node.boost != 1.0:
-            scores = {docnum: score * node.boost for docnum, score in scores.items()}
+            scores = scores * node.boost
         return scores
 
-    def _term_scores(self, fieldname: str, text: str, docs: set[int]) -> dict[int, float]:
+    def _matched_by(self, node: query.Query, docs: np.ndarray) -> np.ndarray:
+        matched = self._matches[id(node)]
+        mask = np.zeros(self.snapshot.searcher.doc_count_all(), dtype=bool)
+        mask[np.fromiter(matched, dtype=np.intp, count=len(matched))] = True
+        return mask[docs]
+
+    def _term_scores(self, fieldname: str, text: str, docs: np.ndarray) -> np.ndarray:
+        """BM25F of one term for each of ``docs`` (0.0 where the term is absent)."""
         searcher = self.snapshot.searcher
-        weights, _ = self._postings[(fieldname, text)]
-        norms = self.snapshot.length_norms(fieldname)
+        postings = self._postings[(fieldname, text)]
+        weights = np.zeros(searcher.doc_count_all())
+        weights[postings.ids] = postings.weights
+        weights = weights[docs]
+        norms = self.snapshot.length_norms(fieldname)[docs]
         idf = searcher.idf(fieldname, searcher.schema[fieldname].to_bytes(text))
         k1_plus_one = searcher.weighting.K1 + 1
         # scoring.bm25 with the length part precomputed per document; the same float operations in the same order.
-        return {docnum: idf * ((weights[docnum] * k1_plus_one) / (weights[docnum] + norms[docnum])) for docnum in docs}
+        return idf * ((weights * k1_plus_one) / (weights + norms))
+
+
+@dataclass(frozen=True)
+class _Postings:
+    """One term's document numbers, its weight in each, and (for phrases) each one's encoded positions."""
+
+    ids: list[int]
+    weights: np.ndarray
+    values: dict[int, bytes]
 
 
 def _terms_and_phrases(node: query.Query) -> bool:
@@ -925,18 +956,12 @@ def _positions_decoder(format_) -> Callable[[bytes], Iterable[int]]:
     return decode
 
 
-def _tree_sum(parts: list[dict[int, float]]) -> dict[int, float]:
+def _tree_sum(parts: list[np.ndarray]) -> np.ndarray:
     """Per-document sums in the order of Whoosh's binary tree of intersection matchers."""
     if len(parts) == 1:
         return parts[0]
     half = len(parts) // 2
-    left, right = _tree_sum(parts[:half]), _tree_sum(parts[half:])
-    return {docnum: score + right[docnum] for docnum, score in left.items()}
-
-
-def _best_first(item: tuple[int, float]) -> tuple[float, int]:
-    docnum, score = item
-    return (-score, docnum)
+    return _tree_sum(parts[:half]) + _tree_sum(parts[half:])
 
 
 class _Highlighter:
