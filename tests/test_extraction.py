@@ -286,3 +286,28 @@ def test_commissioner_is_a_title():
     """'Commissioner Frans Andriessen' proposes Frans Andriessen, the title left out."""
     proposals = _run("EC Farm Commissioner Frans Andriessen said the plan would cut surpluses.")
     assert "Frans Andriessen" in _candidates(proposals, SuggestionKind.NEW_PERSON)
+
+
+def test_first_name_and_surname_on_two_lines():
+    """'Michael' at a line's end and 'Jordan' on the next are one man's names, as on one line, not the country."""
+    for gap in (" ", "\n"):
+        proposals = _run(f"The basketball player Michael{gap}Jordan said he would play on Sunday.")
+        assert "Jordan" not in _places(proposals, threshold=0)
+        assert "Michael Jordan" in {
+            " ".join(name.split()) for name in _candidates(proposals, SuggestionKind.NEW_PERSON)
+        }
+
+
+def test_surname_inside_a_company_name_is_not_the_person():
+    """'Wilson Foods Corp', 'Kaufman and Broad Inc', 'Adams-Russell Electronics' are companies, not the people."""
+    _person("Michael Wilson")
+    _person("Kaufman")
+    _person("Russell")
+    companies = _run(
+        "Wilson Foods Corp said it paid its creditors. Kaufman and Broad Inc sold its stake. "
+        "Adams-Russell Electronics Co bought a maker of circuit packages."
+    )
+    assert not {"Michael Wilson", "Kaufman", "Russell"} & _actors(companies, threshold=0)
+    people = _run("Finance Minister Michael Wilson said Kaufman and Russell will both join the board.")
+    assert {"Michael Wilson", "Kaufman", "Russell"} <= _actors(people, threshold=0)
+

@@ -13,7 +13,7 @@ from archive.extraction.candidates import Candidate, find_candidates
 from archive.extraction.dates import find_dates
 from archive.extraction.matcher import Mention, find_mentions, is_acronym
 from archive.extraction.text import is_shouting, is_title_case, next_word, previous_word, sentence_starts
-from archive.extraction.vocabulary import LOCATIVE, MONTHS, PERSON_TITLES, STOPWORDS
+from archive.extraction.vocabulary import LOCATIVE, MONTHS, ORGANISATION_HEADS, PERSON_TITLES, STOPWORDS
 from archive.models import ActorType, DatePrecision, NameKind, PlaceType, SuggestionKind
 
 MAX_EVIDENCE = 10
@@ -22,6 +22,9 @@ LARGE_CITY = 1_000_000
 SALIENT_KINDS = {SuggestionKind.ACTOR, SuggestionKind.PLACE, SuggestionKind.NEW_PERSON}
 SENTENCE_END_RE = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\u201c]?[A-Z])|\n\s*\n|\n\s{2,}\S")
 INITIALS_RE = re.compile(r"(?:[^\W\d_]\.)+")
+# The capitalised words (and 'and', '&') that may stand between a name and 'Corp' in a company's name.
+COMPANY_TAIL_RE = re.compile(r"(?:[ \t]*\n?[ \t]*(?:[A-Z][\w&.-]*(?!['\w])|and|&)){1,4}")
+COMPANY_SUFFIXES = {"corp", "inc", "co", "ltd", "plc"}
 ATTRIBUTIVE_RE = re.compile(
     r"(?:'s)?\s+(?:administration|government|cabinet|era|years|doctrine|presidency|plan|initiative)\b", re.I
 )
@@ -211,8 +214,8 @@ class _Resolver:
             entries = [e for e in entries if not self._opens_longer_name(f, mention, e)]
         person_context, other_first_name = self._person_context(f, mention)
         people = [e for e in entries if e.record == "actor" and self.index.actors[e.pk].type == ActorType.PERSON]
-        if people and ATTRIBUTIVE_RE.match(f.text, mention.end):
-            # 'the Reagan administration' speaks of a government, not of the person.
+        if people and (ATTRIBUTIVE_RE.match(f.text, mention.end) or _inside_company_name(f, mention)):
+            # 'the Reagan administration' speaks of a government, 'Wilson Foods Corp' of a company, not of the person.
             entries = [e for e in entries if e not in people]
             people = []
         surnames = [e for e in people if e.kind == SURNAME]
@@ -288,9 +291,10 @@ class _Resolver:
 
     def _person_context(self, f: _Field, mention: Mention) -> tuple[bool, bool]:
         """Whether a title or a first name stands just before these words ('Mr Jordan', 'Michael Jordan')."""
-        if f.case_blind or " " in mention.text.strip():
+        if f.case_blind or len(mention.text.split()) > 1:
             return False, False
         word, offset, gap = previous_word(f.text, mention.start)
+        gap = gap.replace("\n", " ")  # 'Finance Minister Roger\nDouglas': wire copy wraps lines inside a name
         if not word or gap not in (" ", ". ") or (gap == ". " and word.lower() not in PERSON_TITLES):
             return False, False
         lowered = word.lower()
@@ -352,6 +356,22 @@ class _Resolver:
 
 def _followed_by_capital(text: str, end: int) -> bool:
     return end + 1 < len(text) and text[end] == " " and text[end + 1].isupper()
+
+
+def _inside_company_name(f: _Field, mention: Mention) -> bool:
+    """'Wilson Foods Corp', 'Kaufman and Broad Inc', 'Adams-Russell Electronics': words of a company's name."""
+    text = f.text
+    if f.case_blind:
+        return False
+    if mention.start > 1 and text[mention.start - 1] == "-" and text[mention.start - 2].isalpha():
+        return True
+    tail = COMPANY_TAIL_RE.match(text, mention.end)
+    if tail is None:
+        return False
+    words = [word.lower().rstrip(".") for word in tail.group().split()]
+    # After 'and' only a company's suffix will do: 'Reagan and Congress' are two.
+    heads = COMPANY_SUFFIXES if words[0] in ("and", "&") else ORGANISATION_HEADS
+    return any(word in heads for word in words)
 
 
 def _only_place(mention: Mention) -> bool:
