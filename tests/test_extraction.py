@@ -311,3 +311,10 @@ def test_surname_inside_a_company_name_is_not_the_person():
     people = _run("Finance Minister Michael Wilson said Kaufman and Russell will both join the board.")
     assert {"Michael Wilson", "Kaufman", "Russell"} <= _actors(people, threshold=0)
 
+
+def test_speech_verb_after_an_apposition():
+    """'the head of the exporters' association, Nikos Karamanos, said' is a person speaking, as 'Karamanos said' is."""
+    proposals = _run("Exports will rise this year, the head of the exporters' association, Nikos Karamanos, said.")
+    assert _candidates(proposals, SuggestionKind.NEW_PERSON)["Nikos Karamanos"].evidence[0]["cue"] == (
+        "followed by a speech verb"
+    )
