@@ -318,3 +318,14 @@ def test_speech_verb_after_an_apposition():
     assert _candidates(proposals, SuggestionKind.NEW_PERSON)["Nikos Karamanos"].evidence[0]["cue"] == (
         "followed by a speech verb"
     )
+
+
+def test_person_named_only_by_surname_needs_more_mentions():
+    """Three mentions of 'Kohl' after the lead, never 'Helmut Kohl', are a leader in passing; in full they count."""
+    _person("Helmut Kohl")
+    lead = "Parliament passed the budget bill on Friday after a long debate. "
+    later = "Kohl had backed the bill. The opposition said Kohl ignored the deficit. Kohl did not reply."
+    assert "Helmut Kohl" not in _actors(_run(lead + later), threshold=0.6)
+    assert "Helmut Kohl" in _actors(_run(lead + "Chancellor Helmut " + later), threshold=0.6)
+    four = lead + later + " Kohl later left for Paris."
+    assert "Helmut Kohl" in _actors(_run(four), threshold=0.6)
