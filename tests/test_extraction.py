@@ -305,11 +305,19 @@ def test_surname_inside_a_company_name_is_not_the_person():
     _person("Russell")
     companies = _run(
         "Wilson Foods Corp said it paid its creditors. Kaufman and Broad Inc sold its stake. "
-        "Adams-Russell Electronics Co bought a maker of circuit packages."
+        "Adams-Russell Electronics Co bought a maker of circuit packages. Wilson Brothers sold its shirt units."
     )
     assert not {"Michael Wilson", "Kaufman", "Russell"} & _actors(companies, threshold=0)
     people = _run("Finance Minister Michael Wilson said Kaufman and Russell will both join the board.")
     assert {"Michael Wilson", "Kaufman", "Russell"} <= _actors(people, threshold=0)
+
+
+def test_company_named_without_its_suffix_is_not_a_new_person():
+    """'Harland Whitcombe said', where the story also writes 'Harland Whitcombe Corp', is the company speaking."""
+    company = _run("Harland Whitcombe Corp won an order for jets. Harland Whitcombe said deliveries start in May.")
+    assert "Harland Whitcombe" not in _candidates(company, SuggestionKind.NEW_PERSON)
+    person = _run("Harland Whitcombe said deliveries of the jets will start in May.")
+    assert "Harland Whitcombe" in _candidates(person, SuggestionKind.NEW_PERSON)
 
 
 def test_speech_verb_after_an_apposition():

@@ -90,6 +90,7 @@ def extract(
     for f in fields:
         known = [(m.start, m.end) for m in mentions[f.name] if id(m) in resolver.kept]
         candidates += [c for c in find_candidates(f.name, f.text, known) if not index.lookup(c.name)]
+    candidates = [c for c in candidates if not _names_a_company(fields, c)]
     for candidate in candidates:
         proposals.append(
             Proposal(candidate.kind, candidate.confidence, [candidate.evidence()], candidate_name=candidate.name)
@@ -223,7 +224,7 @@ class _Resolver:
             entries = [e for e in entries if not self._opens_longer_name(f, mention, e)]
         person_context, other_first_name = self._person_context(f, mention)
         people = [e for e in entries if e.record == "actor" and self.index.actors[e.pk].type == ActorType.PERSON]
-        if people and (ATTRIBUTIVE_RE.match(f.text, mention.end) or _inside_company_name(f, mention)):
+        if people and (ATTRIBUTIVE_RE.match(f.text, mention.end) or self._inside_company_name(f, mention)):
             # 'the Reagan administration' speaks of a government, 'Wilson Foods Corp' of a company, not of the person.
             entries = [e for e in entries if e not in people]
             people = []
@@ -285,6 +286,9 @@ class _Resolver:
             following, _, _ = next_word(f.text, mention.end)
             return following.lower() not in PERSON_TITLES and following.lower() not in STOPWORDS
         return entry.record == "place" and self.index.places[entry.pk].type == PlaceType.CITY
+
+    def _inside_company_name(self, f: _Field, mention: Mention) -> bool:
+        return not f.case_blind and _inside_company_name(f.text, mention.start, mention.end)
 
     def _readable_without_case(self, entry: NameEntry) -> bool:
         """In an all-capitals headline 'TO' or 'BANK' could be any word: only distinctive names count there."""
@@ -367,20 +371,30 @@ def _followed_by_capital(text: str, end: int) -> bool:
     return end + 1 < len(text) and text[end] == " " and text[end + 1].isupper()
 
 
-def _inside_company_name(f: _Field, mention: Mention) -> bool:
+def _inside_company_name(text: str, start: int, end: int) -> bool:
     """'Wilson Foods Corp', 'Kaufman and Broad Inc', 'Adams-Russell Electronics': words of a company's name."""
-    text = f.text
-    if f.case_blind:
-        return False
-    if mention.start > 1 and text[mention.start - 1] == "-" and text[mention.start - 2].isalpha():
+    if start > 1 and text[start - 1] == "-" and text[start - 2].isalpha():
         return True
-    tail = COMPANY_TAIL_RE.match(text, mention.end)
+    tail = COMPANY_TAIL_RE.match(text, end)
     if tail is None:
         return False
     words = [word.lower().rstrip(".") for word in tail.group().split()]
     # After 'and' only a company's suffix will do: 'Reagan and Congress' are two.
     heads = COMPANY_SUFFIXES if words[0] in ("and", "&") else ORGANISATION_HEADS
     return any(word in heads for word in words)
+
+
+def _names_a_company(fields: list[_Field], candidate: Candidate) -> bool:
+    """'McDonnell Douglas said', where the story also writes 'McDonnell Douglas Corp': the company, not a person."""
+    if candidate.kind != SuggestionKind.NEW_PERSON:
+        return False
+    name = re.compile(r"\s+".join(re.escape(word) for word in candidate.name.split()) + r"\b")
+    return any(
+        _inside_company_name(f.text, match.start(), match.end())
+        for f in fields
+        if not f.case_blind
+        for match in name.finditer(f.text)
+    )
 
 
 def _only_place(mention: Mention) -> bool:
