@@ -90,7 +90,8 @@ def extract(
     for f in fields:
         known = [(m.start, m.end) for m in mentions[f.name] if id(m) in resolver.kept]
         candidates += [c for c in find_candidates(f.name, f.text, known) if not index.lookup(c.name)]
-    candidates = [c for c in candidates if not _names_a_company(fields, c)]
+    companies = _named_as_company(candidates)
+    candidates = [c for c in candidates if c not in companies]
     for candidate in candidates:
         proposals.append(
             Proposal(candidate.kind, candidate.confidence, [candidate.evidence()], candidate_name=candidate.name)
@@ -384,17 +385,15 @@ def _inside_company_name(text: str, start: int, end: int) -> bool:
     return any(word in heads for word in words)
 
 
-def _names_a_company(fields: list[_Field], candidate: Candidate) -> bool:
+def _named_as_company(candidates: list[Candidate]) -> list[Candidate]:
     """'McDonnell Douglas said', where the story also writes 'McDonnell Douglas Corp': the company, not a person."""
-    if candidate.kind != SuggestionKind.NEW_PERSON:
-        return False
-    name = re.compile(r"\s+".join(re.escape(word) for word in candidate.name.split()) + r"\b")
-    return any(
-        _inside_company_name(f.text, match.start(), match.end())
-        for f in fields
-        if not f.case_blind
-        for match in name.finditer(f.text)
-    )
+    companies = [" ".join(c.name.split()) for c in candidates if c.kind == SuggestionKind.NEW_ORGANISATION]
+    return [
+        c
+        for c in candidates
+        if c.kind == SuggestionKind.NEW_PERSON
+        and any(company.startswith(" ".join(c.name.split()) + " ") for company in companies)
+    ]
 
 
 def _only_place(mention: Mention) -> bool:
