@@ -225,7 +225,8 @@ class _Resolver:
             entries = [e for e in entries if not self._opens_longer_name(f, mention, e)]
         person_context, other_first_name = self._person_context(f, mention)
         people = [e for e in entries if e.record == "actor" and self.index.actors[e.pk].type == ActorType.PERSON]
-        if people and (ATTRIBUTIVE_RE.match(f.text, mention.end) or self._inside_company_name(f, mention)):
+        in_company = not f.case_blind and _inside_company_name(f.text, mention.start, mention.end)
+        if people and (ATTRIBUTIVE_RE.match(f.text, mention.end) or in_company):
             # 'the Reagan administration' speaks of a government, 'Wilson Foods Corp' of a company, not of the person.
             entries = [e for e in entries if e not in people]
             people = []
@@ -287,9 +288,6 @@ class _Resolver:
             following, _, _ = next_word(f.text, mention.end)
             return following.lower() not in PERSON_TITLES and following.lower() not in STOPWORDS
         return entry.record == "place" and self.index.places[entry.pk].type == PlaceType.CITY
-
-    def _inside_company_name(self, f: _Field, mention: Mention) -> bool:
-        return not f.case_blind and _inside_company_name(f.text, mention.start, mention.end)
 
     def _readable_without_case(self, entry: NameEntry) -> bool:
         """In an all-capitals headline 'TO' or 'BANK' could be any word: only distinctive names count there."""
