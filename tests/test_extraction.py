@@ -286,3 +286,54 @@ def test_commissioner_is_a_title():
     """'Commissioner Frans Andriessen' proposes Frans Andriessen, the title left out."""
     proposals = _run("EC Farm Commissioner Frans Andriessen said the plan would cut surpluses.")
     assert "Frans Andriessen" in _candidates(proposals, SuggestionKind.NEW_PERSON)
+
+
+def test_first_name_and_surname_on_two_lines():
+    """'Michael' at a line's end and 'Jordan' on the next are one man's names, as on one line, not the country."""
+    for gap in (" ", "\n"):
+        proposals = _run(f"The basketball player Michael{gap}Jordan said he would play on Sunday.")
+        assert "Jordan" not in _places(proposals, threshold=0)
+        assert "Michael Jordan" in {
+            " ".join(name.split()) for name in _candidates(proposals, SuggestionKind.NEW_PERSON)
+        }
+
+
+def test_surname_inside_a_company_name_is_not_the_person():
+    """'Wilson Foods Corp', 'Kaufman and Broad Inc', 'Adams-Russell Electronics' are companies, not the people."""
+    _person("Michael Wilson")
+    _person("Kaufman")
+    _person("Russell")
+    companies = _run(
+        "Wilson Foods Corp said it paid its creditors. Kaufman and Broad Inc sold its stake. "
+        "Adams-Russell Electronics Co bought a maker of circuit packages. Wilson Brothers sold its shirt units."
+    )
+    assert not {"Michael Wilson", "Kaufman", "Russell"} & _actors(companies, threshold=0)
+    people = _run("Finance Minister Michael Wilson said Kaufman and Russell will both join the board.")
+    assert {"Michael Wilson", "Kaufman", "Russell"} <= _actors(people, threshold=0)
+
+
+def test_company_named_without_its_suffix_is_not_a_new_person():
+    """'Harland Whitcombe said', where the story also writes 'Harland Whitcombe Corp', is the company speaking."""
+    company = _run("Harland Whitcombe Corp won an order for jets. Harland Whitcombe said deliveries start in May.")
+    assert "Harland Whitcombe" not in _candidates(company, SuggestionKind.NEW_PERSON)
+    person = _run("Harland Whitcombe said deliveries of the jets will start in May.")
+    assert "Harland Whitcombe" in _candidates(person, SuggestionKind.NEW_PERSON)
+
+
+def test_speech_verb_after_an_apposition():
+    """'the head of the exporters' association, Nikos Karamanos, said' is a person speaking, as 'Karamanos said' is."""
+    proposals = _run("Exports will rise this year, the head of the exporters' association, Nikos Karamanos, said.")
+    assert _candidates(proposals, SuggestionKind.NEW_PERSON)["Nikos Karamanos"].evidence[0]["cue"] == (
+        "followed by a speech verb"
+    )
+
+
+def test_person_named_only_by_surname_needs_more_mentions():
+    """Three mentions of 'Kohl' after the lead, never 'Helmut Kohl', are a leader in passing; in full they count."""
+    _person("Helmut Kohl")
+    lead = "Parliament passed the budget bill on Friday after a long debate. "
+    later = "Kohl had backed the bill. The opposition said Kohl ignored the deficit. Kohl did not reply."
+    assert "Helmut Kohl" not in _actors(_run(lead + later), threshold=0.6)
+    assert "Helmut Kohl" in _actors(_run(lead + "Chancellor Helmut " + later), threshold=0.6)
+    four = lead + later + " Kohl later left for Paris."
+    assert "Helmut Kohl" in _actors(_run(four), threshold=0.6)

@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from archive.extraction.evaluation import evaluate
+from archive.extraction.evaluation import _in_vocabulary, evaluate
 from archive.models import Actor, Place
 from tests.factories import PlaceFactory
 
@@ -172,3 +172,11 @@ def test_training_gives_people_the_title_their_stories_use(tmp_path):
     report = evaluate(train=[train], test=[test], thresholds=[0.6], min_population=1_000_000, progress=False)
     people = report.scores[0.6]["people"]
     assert (people.true_positives, people.false_positives, people.false_negatives) == (1, 0, 0)
+
+
+def test_a_hyphenated_candidate_matches_the_list():
+    """The list's codes join words with hyphens: the candidate 'Ahmed Abu-Bakr' is the listed 'Ahmed Abu Bakr'."""
+    vocabulary = {"ahmed abu bakr": "Ahmed Abu Bakr", "volcker": "Volcker"}
+    assert _in_vocabulary("Ahmed Abu-Bakr", vocabulary) == "Ahmed Abu Bakr"
+    assert _in_vocabulary("Paul\nVolcker", vocabulary) == "Volcker"
+    assert _in_vocabulary("Ahmed Hassan", vocabulary) is None

@@ -156,7 +156,9 @@ def _classify(field, text, tokens, first, last, starts) -> Candidate | None:
     follower = re.match(r"\s*(?:,\s*(?P<apposition>\w+)|\s+(?P<verb>\w+))", after)
     if follower and (follower.group("apposition") or "").lower() in APPOSITION_WORDS:
         return Candidate(SuggestionKind.NEW_PERSON, name, field, start, end, 0.65, "followed by a description")
-    if follower and (follower.group("verb") or "").lower() in PERSON_FOLLOWERS:
+    # 'Dimitris Halikias said' and, closing an apposition, 'the governor, Dimitris Halikias, said'.
+    verb = follower.group("verb") or follower.group("apposition") if follower else ""
+    if verb.lower() in PERSON_FOLLOWERS:
         return Candidate(SuggestionKind.NEW_PERSON, name, field, start, end, 0.65, "followed by a speech verb")
     return Candidate(SuggestionKind.NEW_PERSON, name, field, start, end, 0.3 if at_sentence_start else 0.4, "capitals")
 

@@ -192,14 +192,20 @@ def _vocabulary(directory: Path, kind: str) -> dict[str, str]:
         return {}
     codes = [line.strip() for line in path.read_text(encoding="latin-1").splitlines() if line.strip()]
     if kind == "orgs":
-        return {fold(reuters_codes.organisation(code)[0]): reuters_codes.organisation(code)[0] for code in codes}
-    names = [reuters_codes.person(code) for code in codes]
-    return {fold(name): name for name in names}
+        names = [reuters_codes.organisation(code)[0] for code in codes]
+    else:
+        names = [reuters_codes.person(code) for code in codes]
+    return {_vocabulary_key(name): name for name in names}
+
+
+def _vocabulary_key(name: str) -> str:
+    """The list's codes join words with hyphens ('mohammed-ali-abal-khail'), so a hyphen there is a space."""
+    return " ".join(fold(name).replace("-", " ").split())
 
 
 def _in_vocabulary(candidate: str, vocabulary: dict[str, str]) -> str | None:
-    folded = fold(candidate)
-    return vocabulary.get(folded) or vocabulary.get(folded.split()[-1]) if folded.split() else None
+    key = _vocabulary_key(candidate)
+    return vocabulary.get(key) or vocabulary.get(key.split()[-1]) if key.split() else None
 
 
 def evaluate(

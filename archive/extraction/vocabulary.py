@@ -73,7 +73,7 @@ ORGANISATION_HEADS = _words(
     co. plc group union agency committee association federation institute university army brigade brigades
     movement court commission authority company fund board department office service forces exchange reserve
     alliance league coalition network trust foundation airlines airways industries holdings bureau senate
-    parliament assembly congress club community
+    parliament assembly congress club community brothers
     """
 )
 ORGANISATION_LEADS = _words("ministry bank council department office commission university institute")
