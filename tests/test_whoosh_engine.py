@@ -24,3 +24,17 @@ def test_a_large_batch_is_written_by_several_processes_and_replaces_old_entries(
     assert engine.search(SearchQuery(text="cocoa", per_page=20)).total == 5
     assert [hit.article_id for hit in engine.search(SearchQuery(text="coffee")).hits] == [articles[0].pk]
     assert sorted(engine.fingerprints()) == sorted(article.pk for article in articles[:5])
+
+
+@pytest.mark.parametrize("batch", [1, 6])
+def test_segments_are_written_as_separate_files(monkeypatch, batch):
+    """No compound segment files: Whoosh would read each one through an in-memory copy in every searching process."""
+    monkeypatch.setattr(whoosh_backend, "PARALLEL_WRITE_THRESHOLD", 2)
+    monkeypatch.setattr(whoosh_backend, "_cores", lambda: 2)
+    engine = get_backend()
+    engine.index([article_document(ArticleFactory(title=f"Tin report {n}")) for n in range(batch)])
+
+    files = [path.name for path in engine.path.resolve().iterdir()]
+    assert any(name.endswith(".pst") for name in files)
+    assert not any(name.endswith(".seg") for name in files)
+    assert engine.search(SearchQuery(text="tin")).total == batch
