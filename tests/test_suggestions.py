@@ -83,6 +83,20 @@ def test_accepting_links_the_actor(seed_article, admin_user):
     assert seed_article.actors.filter(name="North Atlantic Treaty Organization").exists()
 
 
+def test_accepting_raises_the_version_and_says_why_in_the_history(seed_article, admin_user):
+    """A change form opened before the accept can no longer save over it, and the history names the suggestion."""
+    version = Article.objects.get(pk=seed_article.pk).version
+    nato = seed_article.suggestions.get(actor__name="North Atlantic Treaty Organization")
+    suggestion_accept(suggestion=nato, user=admin_user)
+
+    article = Article.objects.get(pk=seed_article.pk)
+    latest = article.history.latest()
+    assert article.version == version + 1
+    assert article.updated_by == admin_user
+    assert latest.history_user == admin_user
+    assert latest.history_change_reason == "Accepted the suggestion Actor: North Atlantic Treaty Organization"
+
+
 def test_accepted_actor_is_not_suggested_again(seed_article):
     """Once linked, an actor is no longer proposed as a pending suggestion."""
     nato = seed_article.suggestions.get(actor__name="North Atlantic Treaty Organization")

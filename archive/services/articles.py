@@ -107,7 +107,7 @@ def articles_set_status(*, articles: QuerySet[Article], status: str, user: Abstr
                 elif old != status:
                     movable.append(pk)
             if movable:
-                _record_bulk_change(movable, user=user, reason=reason, status=status)
+                record_article_changes(movable, user=user, reason=reason, status=status)
                 report.changed += len(movable)
     return report
 
@@ -141,7 +141,7 @@ def _bulk_links(*, articles: QuerySet[Article], user: AbstractBaseUser, relation
                 present.delete()
                 changed = sorted({a for a, _ in existing})
             if changed:
-                _record_bulk_change(changed, user=user, reason=reason)
+                record_article_changes(changed, user=user, reason=reason)
             changed_total += len(changed)
     return changed_total
 
@@ -164,7 +164,7 @@ def articles_relink(
             )
             links.model.objects.bulk_create([make(a, new_id) for a in chunk if a not in linked])
             links.filter(**{f"{article_key}__in": chunk, f"{target_key}__in": old_ids}).delete()
-            _record_bulk_change(chunk, user=user, reason=reason)
+            record_article_changes(chunk, user=user, reason=reason)
     return article_ids
 
 
@@ -186,8 +186,13 @@ def _link_table(relation: str):
     return through.objects.all(), "article_id", target_key, make
 
 
-def _record_bulk_change(article_ids: list[int], *, user: AbstractBaseUser, reason: str, **changes) -> None:
-    """Write ``changes``, a new version, who and when; one history row each, and a place in the index queue."""
+def record_article_changes(article_ids: list[int], *, user: AbstractBaseUser | None, reason: str, **changes) -> None:
+    """Write ``changes``, a new version, who and when; one history row each, and a place in the index queue.
+
+    For writes that do not save each article (link-table writes, accepted
+    suggestions): the new version makes a change form opened before them
+    refuse to save over them.
+    """
     now = timezone.now()
     Article.objects.filter(pk__in=article_ids).update(
         **changes, version=F("version") + 1, updated_by=user, updated_at=now

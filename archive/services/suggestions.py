@@ -25,6 +25,7 @@ from archive.models import (
     SuggestionKind,
     SuggestionStatus,
 )
+from archive.services.articles import record_article_changes
 from archive.services.bulk import insert_rows
 
 logger = logging.getLogger(__name__)
@@ -179,10 +180,14 @@ def suggestion_accept(*, suggestion: Suggestion, user=None) -> Suggestion:
         article.actors.add(suggestion.actor_id)
     if suggestion.place_id:
         article.places.add(suggestion.place_id)
+    dates = {}
     if suggestion.kind == SuggestionKind.DATE and article.published_start is None:
-        article.published_start, article.published_end = suggestion.date_start, suggestion.date_end
-        article.published_precision = suggestion.date_precision
-        article.save(update_fields=["published_start", "published_end", "published_precision", "updated_at"])
+        dates = {
+            "published_start": suggestion.date_start,
+            "published_end": suggestion.date_end,
+            "published_precision": suggestion.date_precision,
+        }
+    record_article_changes([article.pk], user=_decider(user), reason=f"Accepted the suggestion {suggestion}", **dates)
     return _decide(suggestion, SuggestionStatus.ACCEPTED, user)
 
 
@@ -207,9 +212,13 @@ def suggestion_reject(*, suggestion: Suggestion, user=None) -> Suggestion:
     return _decide(suggestion, SuggestionStatus.REJECTED, user)
 
 
+def _decider(user):
+    return user if user is not None and user.is_authenticated else None
+
+
 def _decide(suggestion: Suggestion, status: str, user) -> Suggestion:
     suggestion.status = status
-    suggestion.decided_by = user if user is not None and user.is_authenticated else None
+    suggestion.decided_by = _decider(user)
     suggestion.decided_at = timezone.now()
     suggestion.save(update_fields=["status", "decided_by", "decided_at", "actor", "place"])
     return suggestion
