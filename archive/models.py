@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 
@@ -383,10 +384,26 @@ class ImportJob(models.Model):
     )
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the running import; it writes one every second."
+    )
+
+    # A running job silent for this long has lost its process (a restart, a kill).
+    STALLED_AFTER = dt.timedelta(seconds=60)
 
     class Meta:
         ordering = ["-started_at", "-pk"]
         verbose_name = "admin import"
 
     def __str__(self):
-        return f"Import {self.pk} ({self.get_status_display()})"
+        return f"Import {self.pk} ({self.state})"
+
+    @property
+    def stalled(self) -> bool:
+        """Still marked running, but nothing has run it for a while: it can be run again."""
+        last_sign = self.heartbeat_at or self.started_at
+        return self.status == ImportJobStatus.RUNNING and timezone.now() - last_sign > self.STALLED_AFTER
+
+    @property
+    def state(self) -> str:
+        return "Interrupted" if self.stalled else self.get_status_display()

@@ -1,14 +1,17 @@
 """Importing from the admin: files or zips uploaded, imported in the background, the result shown on the page."""
 
+import datetime as dt
 import io
 import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from archive.models import Article, ImportJob, ImportJobStatus
-from archive.services.uploads import import_job_wait
+from archive.services.imports import articles_import
+from archive.services.uploads import import_job_create, import_job_wait, upload_folder
 from tests.admin_support import archivist_fixture, client_for  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -100,3 +103,47 @@ def test_upload_needs_the_import_permission(django_user_model):
     user = django_user_model.objects.create_user("visitor", password="x", is_staff=True)
     response = client_for(user).get(reverse("admin:archive_importjob_add"))
     assert response.status_code == 403
+
+
+def interrupted_job(archivist) -> ImportJob:
+    """A job whose process died after storing its first file: still marked running, silent for five minutes."""
+    job = import_job_create(
+        files=[text_file("genoa-strike.txt", HARBOUR), text_file("sardinia-ferry.txt", FERRY)], user=archivist
+    )
+    articles_import(paths=[upload_folder(job) / "genoa-strike.txt"])
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - dt.timedelta(minutes=5))
+    return ImportJob.objects.get(pk=job.pk)
+
+
+def test_a_job_whose_process_died_shows_as_interrupted(archivist):
+    """The page says the import stopped and offers to run it again; the list says Interrupted, not Running."""
+    job = interrupted_job(archivist)
+    client = client_for(archivist)
+    page = client.get(reverse("admin:archive_importjob_change", args=[job.pk])).content.decode()
+    assert "This import stopped without finishing" in page
+    assert 'id="import-resume"' in page
+    assert 'http-equiv="refresh"' not in page
+    assert "Interrupted" in client.get(reverse("admin:archive_importjob_changelist")).content.decode()
+
+
+def test_running_an_interrupted_job_again_finishes_it_without_duplicates(archivist):
+    """The second run imports what is left; the article the first run stored stays one article."""
+    job = interrupted_job(archivist)
+    response = client_for(archivist).post(reverse("admin:archive_importjob_resume", args=[job.pk]))
+    assert response.status_code == 302
+    import_job_wait(job=job, timeout=60)
+    job.refresh_from_db()
+    assert (job.status, job.created, job.unchanged) == (ImportJobStatus.DONE, 1, 1)
+    assert sorted(Article.objects.values_list("title", flat=True)) == [
+        "Dock Workers End Week-Long Strike in Genoa",
+        "Ferry Service to Sardinia Resumes After Storm",
+    ]
+
+
+def test_a_job_still_running_cannot_be_started_twice(archivist):
+    """A job with a fresh heartbeat is not interrupted: running it again is refused with a message."""
+    job = interrupted_job(archivist)
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
+    response = client_for(archivist).post(reverse("admin:archive_importjob_resume", args=[job.pk]), follow=True)
+    assert "is not interrupted, so it cannot be run again" in response.content.decode()
+    assert Article.objects.count() == 1

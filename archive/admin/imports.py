@@ -1,13 +1,15 @@
 """Importing from the admin: an upload form, then a result page that follows the background import."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import path
+from django.views.decorators.http import require_POST
 
 from archive.models import ImportJob, ImportJobStatus
-from archive.services.uploads import import_job_create, import_job_start
+from archive.services.uploads import import_job_create, import_job_resume, import_job_start
 
 IMPORT_PERMISSION = "archive.import_articles"
 
@@ -42,7 +44,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         "__str__",
         "uploaded_by",
         "started_at",
-        "status",
+        "state",
         "total",
         "created",
         "updated",
@@ -51,6 +53,26 @@ class ImportJobAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status"]
     list_select_related = ["uploaded_by"]
+
+    @admin.display(description="status", ordering="status")
+    def state(self, job: ImportJob) -> str:
+        return job.state
+
+    def get_urls(self):
+        resume = self.admin_site.admin_view(require_POST(self.resume_view))
+        return [path("<int:object_id>/resume/", resume, name="archive_importjob_resume"), *super().get_urls()]
+
+    def resume_view(self, request, object_id):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(ImportJob, pk=object_id)
+        try:
+            import_job_resume(job=job)
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{job} is running again; what it stored the first time is kept.")
+        return redirect("admin:archive_importjob_change", job.pk)
 
     def has_add_permission(self, request):
         return request.user.has_perm(IMPORT_PERMISSION)
@@ -86,7 +108,8 @@ class ImportJobAdmin(admin.ModelAdmin):
             "title": str(job),
             "opts": self.opts,
             "job": job,
-            "running": job.status == ImportJobStatus.RUNNING,
+            "running": job.status == ImportJobStatus.RUNNING and not job.stalled,
+            "can_resume": job.stalled and self.has_add_permission(request),
             "files": job.file_names.splitlines(),
         }
         return TemplateResponse(request, "admin/archive/importjob/result.html", context)

@@ -1,10 +1,12 @@
 """Imports started from the admin: uploads (files or zips) stored under the data directory, imported in the background.
 
 The request only stores the files and records an ``ImportJob``; a thread
-runs the same importer as ``import_articles`` and saves its counts to the
-job every second, so a big upload never times out the request and the
-result page can show progress. An interrupted job can be run again: the
-importer is idempotent.
+runs the same importer as ``import_articles`` and saves its counts and a
+heartbeat to the job every second, so a big upload never times out the
+request and the result page can show progress. A job whose heartbeat stops
+(the server restarted, the process was killed) shows as interrupted and
+can be run again from its page: the importer is idempotent, so the second
+run finishes the work without duplicates.
 """
 
 import logging
@@ -97,6 +99,7 @@ def _unzip(upload: UploadedFile, folder: Path, *, prefix: str) -> list[str]:
 
 def import_job_run(*, job: ImportJob) -> ImportJob:
     """Import the job's files, saving the counts as it goes and the result at the end."""
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
     folder = upload_folder(job)
     report = ImportReport(failures=list(job.failures))
     paths = [folder / name for name in job.file_names.splitlines() if name]
@@ -132,7 +135,11 @@ def _save_progress(job_id: int, report: ImportReport, folder: Path, stop: thread
             job = ImportJob(pk=job_id)
             _copy_counts(job, report, folder)
             ImportJob.objects.filter(pk=job_id, status=ImportJobStatus.RUNNING).update(
-                created=job.created, updated=job.updated, unchanged=job.unchanged, failed=job.failed
+                created=job.created,
+                updated=job.updated,
+                unchanged=job.unchanged,
+                failed=job.failed,
+                heartbeat_at=timezone.now(),
             )
     finally:
         connection.close()
@@ -151,6 +158,17 @@ def import_job_start(*, job: ImportJob) -> None:
     thread = threading.Thread(target=run, name=f"admin-import-{job.pk}", daemon=True)
     _threads[job.pk] = thread
     transaction.on_commit(thread.start)
+
+
+def import_job_resume(*, job: ImportJob) -> None:
+    """Run an interrupted job again in the background; what the first run stored is kept, not repeated."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if not job.stalled:
+            raise ValueError(f"{job} is not interrupted, so it cannot be run again.")
+        job.heartbeat_at, job.error = timezone.now(), ""
+        job.save(update_fields=["heartbeat_at", "error"])
+        import_job_start(job=job)
 
 
 def import_job_wait(*, job: ImportJob, timeout: float | None = None) -> None:
