@@ -181,13 +181,15 @@ def _schedule_retry() -> None:
 
 
 def _retry() -> None:
-    from django.db import close_old_connections
+    from django.db import close_old_connections, connections
 
     close_old_connections()
     try:
         process_queue()
     finally:
-        close_old_connections()
+        # This thread ends here: with persistent connections (CONN_MAX_AGE) its
+        # session would otherwise stay open on the server until garbage collection.
+        connections.close_all()
 
 
 def pending_count() -> int:
