@@ -100,7 +100,6 @@ PUBLISHED_FILTER = re.compile(
 )
 SNIPPET_CHARS = 240
 SNIPPET_LEAD = 60
-WORD = re.compile(r"\w+(?:\.?\w+)*")  # the tokenizer's own pattern
 FACET_KEYS = ("actor", "place", "tag", "source", "year", "month")
 STATUS, START = 6, 7  # positions after the facets in each document's facet-column row
 MULTI_VALUED = {"actor", "place", "tag"}
@@ -978,18 +977,21 @@ class _Highlighter:
     Whoosh's own highlighter runs the full analyser over every hit's body,
     which cost more than the search itself; here only words that share a
     first letter pair with a query term are stemmed, with a cache. The regex
-    engine skips the other words: it finds the tokenizer's words (a word
-    starts where no word character, or word character and dot, precedes
-    it) that start with a query term's first letters in any case, or with
-    a non-ASCII letter, whose folding the check below does in full.
+    engine skips the other words: it finds the tokenizer's words that start
+    with a query term's first letter in either case, or with a non-ASCII
+    letter, whose folding the check below does in full. The pattern opens
+    with that set of letters, so the engine scans for them in C; a word
+    starts where no word character, nor word character and dot, precedes its
+    first letter, which the lookbehinds check once that letter is read.
     """
 
     def __init__(self, text_query: query.Query):
         self.terms = {text for field, text in text_query.iter_all_terms() if field in TEXT_FIELDS}
         self.prefixes = tuple(leaf.text for leaf in text_query.leaves() if isinstance(leaf, query.Prefix))
         self.heads = {term[:2] for term in (*self.terms, *self.prefixes)}
-        heads = "|".join(re.escape(head) for head in sorted(self.heads))
-        self.candidates = re.compile(rf"(?<!\w)(?<!\w\.)(?=(?i:{heads})|[^\x00-\x7f]|\w[^\x00-\x7f]){WORD.pattern}")
+        firsts = "".join(sorted({case(head[0]) for head in self.heads if head for case in (str.lower, str.upper)}))
+        # The rest is the tokenizer's word pattern, \w+(?:\.?\w+)*, less its first letter.
+        self.candidates = re.compile(rf"[{re.escape(firsts)}\x80-\U0010ffff](?<!\w\w)(?<!\w\.\w)(?<=\w)\w*(?:\.?\w+)*")
 
     def __call__(self, text: str) -> str:
         spans = []
