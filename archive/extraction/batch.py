@@ -58,6 +58,7 @@ def extract_stories(stories: list[Story], *, index: AuthorityIndex) -> list[list
         try:
             outcome = receiver.recv()
         except EOFError:
+            helper.join(timeout=5)  # it closed the pipe by dying: wait for its status
             raise ExtractionHelperError(
                 f"The extraction helper stopped (status {helper.exitcode}) before sending its proposals."
             ) from None
