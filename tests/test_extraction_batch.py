@@ -37,9 +37,9 @@ def _marked_by_process(**kwargs) -> list[Proposal]:
 
 
 @needs_fork
-def test_a_shared_batch_gives_the_same_proposals_in_the_same_order(monkeypatch):
+def test_a_shared_batch_gives_the_same_proposals_in_the_same_order(monkeypatch, settings):
     """With the helper reading half the stories, each story gets exactly what ``extract`` alone gives it."""
-    monkeypatch.setattr(batch, "MIN_SHARED", 2)
+    settings.ARCHIVE_SUGGEST_SHARED_FROM = 2
     stories = _stories(9)
     index = authority_index()
     alone = [
@@ -49,9 +49,9 @@ def test_a_shared_batch_gives_the_same_proposals_in_the_same_order(monkeypatch):
 
 
 @needs_fork
-def test_the_second_half_is_read_by_another_process(monkeypatch):
+def test_the_second_half_is_read_by_another_process(monkeypatch, settings):
     """The first half is read here and the second in the helper, and the answers come back in story order."""
-    monkeypatch.setattr(batch, "MIN_SHARED", 2)
+    settings.ARCHIVE_SUGGEST_SHARED_FROM = 2
     monkeypatch.setattr(batch, "extract", _marked_by_process)
     found = extract_stories(_stories(6), index=authority_index())
     titles = [proposals[0].candidate_name.split()[1] for proposals in found]
@@ -61,17 +61,26 @@ def test_the_second_half_is_read_by_another_process(monkeypatch):
     assert str(os.getpid()) not in pids[3:]
 
 
-def test_a_small_batch_is_read_here(monkeypatch):
-    """Below ``MIN_SHARED`` stories no helper is forked."""
+def test_a_small_batch_is_read_here(monkeypatch, settings):
+    """Below ``ARCHIVE_SUGGEST_SHARED_FROM`` stories no helper is forked."""
+    settings.ARCHIVE_SUGGEST_SHARED_FROM = 4
     monkeypatch.setattr(batch, "extract", _marked_by_process)
-    found = extract_stories(_stories(batch.MIN_SHARED - 1), index=authority_index())
+    found = extract_stories(_stories(3), index=authority_index())
+    assert {proposals[0].candidate_name.split()[2] for proposals in found} == {str(os.getpid())}
+
+
+def test_zero_reads_every_batch_here(monkeypatch, settings):
+    """``ARCHIVE_SUGGEST_SHARED_FROM = 0`` turns the helper off, however large the batch."""
+    settings.ARCHIVE_SUGGEST_SHARED_FROM = 0
+    monkeypatch.setattr(batch, "extract", _marked_by_process)
+    found = extract_stories(_stories(200), index=authority_index())
     assert {proposals[0].candidate_name.split()[2] for proposals in found} == {str(os.getpid())}
 
 
 @needs_fork
-def test_an_error_in_the_helper_is_raised_here(monkeypatch):
+def test_an_error_in_the_helper_is_raised_here(monkeypatch, settings):
     """The helper's exception reaches the caller, which then stores nothing for the batch."""
-    monkeypatch.setattr(batch, "MIN_SHARED", 2)
+    settings.ARCHIVE_SUGGEST_SHARED_FROM = 2
     parent = os.getpid()
 
     def failing_in_the_helper(**kwargs):
@@ -85,9 +94,9 @@ def test_an_error_in_the_helper_is_raised_here(monkeypatch):
 
 
 @needs_fork
-def test_a_helper_that_dies_is_reported(monkeypatch):
+def test_a_helper_that_dies_is_reported(monkeypatch, settings):
     """A helper killed before it answers raises an error naming its exit status, never a short result."""
-    monkeypatch.setattr(batch, "MIN_SHARED", 2)
+    settings.ARCHIVE_SUGGEST_SHARED_FROM = 2
     parent = os.getpid()
 
     def dying_in_the_helper(**kwargs):

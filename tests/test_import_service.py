@@ -394,12 +394,14 @@ def test_suggestions_are_committed_with_their_batch(tmp_path, monkeypatch):
 
 @pytest.mark.skipif(not batch._can_share(), reason="needs the fork start method and two cores")
 @pytest.mark.django_db(transaction=True)
-def test_import_interrupted_while_the_extraction_helper_reads_resumes_with_every_suggestion_once(tmp_path, monkeypatch):
+def test_import_interrupted_while_the_extraction_helper_reads_resumes_with_every_suggestion_once(
+    tmp_path, monkeypatch, settings
+):
     """Ctrl-C while a forked helper reads half a batch loses that batch whole; the rerun completes it, once."""
     from archive.models import Suggestion
     from archive.services.suggestions import suggest_for_articles
 
-    monkeypatch.setattr(batch, "MIN_SHARED", 2)
+    settings.ARCHIVE_SUGGEST_SHARED_FROM = 2
     body = "Talks in Libya ended on Monday, March 9, the Italian minister said yesterday."
     stories = [wheat_story(str(n), title=f"GRAIN TALKS {n}", body=body) for n in range(1, 9)]
     path = reuters_file(tmp_path / "reut2-000.sgm", *stories)

@@ -15,13 +15,12 @@ import multiprocessing
 import os
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from archive.extraction.authorities import AuthorityIndex
 from archive.extraction.pipeline import Proposal, extract
 
 logger = logging.getLogger(__name__)
-
-# Below this many stories a fork costs more than it saves.
-MIN_SHARED = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +36,12 @@ class ExtractionHelperError(RuntimeError):
 
 
 def extract_stories(stories: list[Story], *, index: AuthorityIndex) -> list[list[Proposal]]:
-    """``extract`` for each story, in order; with enough stories and a second core, half in a forked helper."""
-    if len(stories) < MIN_SHARED or not _can_share():
+    """``extract`` for each story, in order; with enough stories and a second core, half in a forked helper.
+
+    ``ARCHIVE_SUGGEST_SHARED_FROM`` says how many are enough (below it a fork costs more than it saves).
+    """
+    shared_from = settings.ARCHIVE_SUGGEST_SHARED_FROM
+    if not shared_from or len(stories) < shared_from or not _can_share():
         return _extract_each(stories, index)
     half = len(stories) // 2
     context = multiprocessing.get_context("fork")
