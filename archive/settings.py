@@ -159,6 +159,10 @@ ARCHIVE_SEARCH = {
 # to the next commit or to ``process_index_queue``.
 ARCHIVE_INDEX_RETRY_SECONDS = 3.0
 
+# A batch of suggestions with at least this many articles is read on two cores, half of it by a forked
+# helper process (archive.extraction.batch); 0 reads every batch in the one process.
+ARCHIVE_SUGGEST_SHARED_FROM = int(os.environ.get("ARCHIVE_SUGGEST_SHARED_FROM", "64"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

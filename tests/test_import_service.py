@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
+from archive.extraction import batch
 from archive.models import Actor, Article, Place, PlaceType
 from archive.search import get_backend
 from archive.search.base import SearchQuery
@@ -388,6 +390,44 @@ def test_suggestions_are_committed_with_their_batch(tmp_path, monkeypatch):
     monkeypatch.setattr(imports._BatchWriter, "_suggest", original)
     articles_import(paths=[path], batch_size=2)
     assert set(Suggestion.objects.values_list("article__provider_id", flat=True)) == {"1", "2", "3", "4"}
+
+
+@pytest.mark.skipif(not batch._can_share(), reason="needs the fork start method and two cores")
+@pytest.mark.django_db(transaction=True)
+def test_import_interrupted_while_the_extraction_helper_reads_resumes_with_every_suggestion_once(
+    tmp_path, monkeypatch, settings
+):
+    """Ctrl-C while a forked helper reads half a batch loses that batch whole; the rerun completes it, once."""
+    from archive.models import Suggestion
+    from archive.services.suggestions import suggest_for_articles
+
+    settings.ARCHIVE_SUGGEST_SHARED_FROM = 2
+    body = "Talks in Libya ended on Monday, March 9, the Italian minister said yesterday."
+    stories = [wheat_story(str(n), title=f"GRAIN TALKS {n}", body=body) for n in range(1, 9)]
+    path = reuters_file(tmp_path / "reut2-000.sgm", *stories)
+    original = batch._extract_each
+    parent, calls = os.getpid(), []
+
+    def interrupted(stories, index):
+        if os.getpid() == parent:
+            calls.append(1)
+            if len(calls) == 2:
+                raise KeyboardInterrupt  # the second batch, while its helper reads the other half
+        return original(stories, index)
+
+    monkeypatch.setattr(batch, "_extract_each", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        articles_import(paths=[path], batch_size=4)
+    assert set(Suggestion.objects.values_list("article__provider_id", flat=True)) == {"1", "2", "3", "4"}
+
+    monkeypatch.setattr(batch, "_extract_each", original)
+    rerun = articles_import(paths=[path], batch_size=4)
+    assert (rerun.created, rerun.unchanged) == (4, 4)
+    assert set(Suggestion.objects.values_list("article__provider_id", flat=True)) == {str(n) for n in range(1, 9)}
+    # Suggesting again finds every suggestion already stored, once: none missing, none extra.
+    again = suggest_for_articles(article_ids=Article.objects.values_list("pk", flat=True))
+    assert (again.articles, again.created, again.updated, again.removed) == (8, 0, 0, 0)
+    assert set(get_backend().fingerprints()) == set(Article.objects.values_list("pk", flat=True))
 
 
 def test_failing_suggestions_cost_no_article(tmp_path, monkeypatch):

@@ -21,6 +21,12 @@ from archive.models import SuggestionKind
 
 TOKEN_RE = re.compile(r"[^\W\d_][\w'\u2019.\-]*", re.UNICODE)
 CONNECTORS = NAME_PARTICLES | {"of", "and", "for"}
+INITIAL_RE = re.compile(r"[A-Z]\.")
+# Compiled once: a story has hundreds of capitalised runs, each tried against every head in order.
+PLACE_HEAD_RES = [(head, re.compile(rf"\s+(?:the\s+)?{head}\b")) for head in PLACE_HEADS]
+# Matches wherever one of them does, so one test rules most runs out.
+ANY_PLACE_HEAD_RE = re.compile(rf"\s+(?:the\s+)?(?:{'|'.join(PLACE_HEADS)})\b")
+FOLLOWER_RE = re.compile(r"\s*(?:,\s*(?P<apposition>\w+)|\s+(?P<verb>\w+))")
 
 
 @dataclass(slots=True)
@@ -50,7 +56,7 @@ class _Token:
         for suffix in ("'s", "\u2019s"):
             if word.endswith(suffix):
                 return word[: -len(suffix)]
-        if word.endswith(".") and word.lower() not in PERSON_TITLES and not re.fullmatch(r"[A-Z]\.", word):
+        if word.endswith(".") and word.lower() not in PERSON_TITLES and not INITIAL_RE.fullmatch(word):
             return word[:-1]
         return word
 
@@ -143,7 +149,9 @@ def _classify(field, text, tokens, first, last, starts) -> Candidate | None:
         return None
     if any(w.isupper() and len(w) > 1 for w in words):
         return None
-    place_head = next((head for head in PLACE_HEADS if re.match(rf"\s+(?:the\s+)?{head}\b", after)), None)
+    place_head = None
+    if ANY_PLACE_HEAD_RE.match(after):
+        place_head = next(head for head, pattern in PLACE_HEAD_RES if pattern.match(after))
     locative = before in LOCATIVE and not title_cue
     if len(words) <= 2 and (place_head or locative):
         cue = f"followed by '{place_head}'" if place_head else f"after '{before}'"
@@ -153,7 +161,7 @@ def _classify(field, text, tokens, first, last, starts) -> Candidate | None:
         return Candidate(SuggestionKind.NEW_PERSON, name, field, start, end, 0.75, "after a title")
     if not personal:
         return None
-    follower = re.match(r"\s*(?:,\s*(?P<apposition>\w+)|\s+(?P<verb>\w+))", after)
+    follower = FOLLOWER_RE.match(after)
     if follower and (follower.group("apposition") or "").lower() in APPOSITION_WORDS:
         return Candidate(SuggestionKind.NEW_PERSON, name, field, start, end, 0.65, "followed by a description")
     # 'Dimitris Halikias said' and, closing an apposition, 'the governor, Dimitris Halikias, said'.

@@ -27,15 +27,19 @@ _PERIOD = r"(?P<which>[Ll]ast|[Tt]his|[Nn]ext|[Ee]arlier this|[Ll]ater this)\s+(
 _WEEKDAY_CONTEXT = r"(?P<which>[Oo]n|[Ll]ast|[Nn]ext|[Tt]his|[Ss]ince|[Uu]ntil|[Bb]y|[Ff]rom)"
 _LOCATING_PREPOSITIONS = {"in", "since", "until", "by", "during", "from", "of"}
 
+_MONTH_CUES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+# Each pattern with words one of which it cannot match without (None: no such words): searching a story for
+# them is far cheaper than running a pattern that starts with a word boundary over every character.
 PATTERNS = [
-    ("month_day_year", re.compile(rf"\b{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?\b")),
-    ("day_month_year", re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?\b")),
-    ("month_year", re.compile(rf"\b{_MONTH},?\s+{_YEAR}\b")),
-    ("month", re.compile(rf"\b{_MONTH_CONTEXT}\s+{_MONTH}(?![\w-])")),
-    ("year", re.compile(rf"\b{_YEAR_CONTEXT}\s+{_YEAR}\b(?![/-]\d)")),
-    ("day_word", re.compile(r"\b(?P<word>[Yy]esterday|[Tt]oday|[Tt]omorrow)\b")),
-    ("period", re.compile(rf"\b{_PERIOD}\b")),
-    ("weekday", re.compile(rf"(?:\b{_WEEKDAY_CONTEXT}\s+)?\b{_WEEKDAY}\b")),
+    ("month_day_year", re.compile(rf"\b{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?\b"), _MONTH_CUES),
+    ("day_month_year", re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?\b"), _MONTH_CUES),
+    ("month_year", re.compile(rf"\b{_MONTH},?\s+{_YEAR}\b"), _MONTH_CUES),
+    ("month", re.compile(rf"\b{_MONTH_CONTEXT}\s+{_MONTH}(?![\w-])"), _MONTH_CUES),
+    ("year", re.compile(rf"\b{_YEAR_CONTEXT}\s+{_YEAR}\b(?![/-]\d)"), None),
+    ("day_word", re.compile(r"\b(?P<word>[Yy]esterday|[Tt]oday|[Tt]omorrow)\b"), ("esterday", "oday", "omorrow")),
+    ("period", re.compile(rf"\b{_PERIOD}\b"), ("week", "month", "year")),
+    ("weekday", re.compile(rf"(?:\b{_WEEKDAY_CONTEXT}\s+)?\b{_WEEKDAY}\b"), ("day",)),
 ]
 
 
@@ -57,7 +61,13 @@ class DateMention:
 def find_dates(field: str, text: str, published: dt.date | None) -> list[DateMention]:
     """Every date the text mentions, longest reading first where readings overlap."""
     found = []
-    for name, pattern in PATTERNS:
+    cued: dict[tuple, bool] = {}
+    for name, pattern, cues in PATTERNS:
+        if cues:
+            if cues not in cued:
+                cued[cues] = any(cue in text for cue in cues)
+            if not cued[cues]:
+                continue
         for match in pattern.finditer(text):
             resolved = _resolve(name, match, published)
             if resolved is None:

@@ -120,14 +120,32 @@ def _candidate_surname_mentions(fields: list[_Field], candidates: list[Candidate
         words = name.split()
         if len(words) < 2 or len(words[-1]) < 3:
             continue
-        surname = re.compile(rf"(?<![\w-]){re.escape(words[-1])}(?![\w-])")
         for f in (f for f in fields if not f.case_blind):
-            for match in surname.finditer(f.text):
-                if any(field == f.name and start <= match.start() < end for field, start, end in named):
+            for found_start, found_end in _standalone(f.text, words[-1]):
+                if any(field == f.name and start <= found_start < end for field, start, end in named):
                     continue
-                evidence = {"field": f.name, "start": match.start(), "end": match.end(), "text": match.group()}
+                evidence = {"field": f.name, "start": found_start, "end": found_end, "text": words[-1]}
                 proposals.append(Proposal(SuggestionKind.NEW_PERSON, 0.0, [evidence], candidate_name=name))
     return proposals
+
+
+def _standalone(text: str, word: str):
+    """Where ``word`` stands on its own, touched by no letter, digit, underscore or hyphen.
+
+    A search per name: compiling a pattern for each new person's surname cost more than reading the story.
+    """
+    start = text.find(word)
+    while start != -1:
+        end = start + len(word)
+        if _joins_word(text, start - 1) or _joins_word(text, end):
+            start = text.find(word, start + 1)
+        else:
+            yield start, end
+            start = text.find(word, end)
+
+
+def _joins_word(text: str, index: int) -> bool:
+    return 0 <= index < len(text) and (text[index].isalnum() or text[index] in "_-")
 
 
 def _lead_end(body: str) -> int:

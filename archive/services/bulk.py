@@ -1,6 +1,6 @@
 """Bulk writes cheaper than the ORM's, for the imports' and the suggester's many rows."""
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 
 def insert_rows(model, fields: list, rows: list) -> None:
@@ -13,6 +13,8 @@ def insert_rows(model, fields: list, rows: list) -> None:
     """
     if not rows:
         return
+    # The connection itself, not the ``django.db.connection`` proxy: each value's conversion looks it up.
+    connection = connections[DEFAULT_DB_ALIAS]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))

@@ -14,7 +14,8 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from archive.extraction.authorities import AuthorityIndex, authority_index
-from archive.extraction.pipeline import Proposal, extract, proposal_key
+from archive.extraction.batch import Story, extract_stories
+from archive.extraction.pipeline import Proposal, proposal_key
 from archive.models import (
     Actor,
     ActorType,
@@ -64,7 +65,8 @@ def article_suggest(*, article: Article, index: AuthorityIndex | None = None) ->
 
 @transaction.atomic
 def _suggest_batch(article_ids: list[int], index: AuthorityIndex) -> SuggestReport:
-    """One transaction and a fixed number of queries for the whole batch; the extraction is per article."""
+    """One transaction and a fixed number of queries for the whole batch; the extraction is per article,
+    on two cores for a large batch (``archive.extraction.batch``)."""
     articles = list(
         Article.objects.select_for_update()
         .filter(pk__in=article_ids)
@@ -80,14 +82,11 @@ def _suggest_batch(article_ids: list[int], index: AuthorityIndex) -> SuggestRepo
 
     report = SuggestReport(articles=len(articles))
     stale, new, changed = [], [], []
-    for pk, title, body, dateline, published, precision in articles:
-        proposals = extract(
-            title=title,
-            body=body,
-            dateline=dateline,
-            published=published if precision == "day" else None,
-            index=index,
-        )
+    stories = [
+        Story(title, body, dateline, published if precision == "day" else None)
+        for _, title, body, dateline, published, precision in articles
+    ]
+    for pk, proposals in zip(ids, extract_stories(stories, index=index), strict=True):
         wanted: dict[tuple, Proposal] = {}
         for proposal in proposals:
             if proposal.confidence < MIN_CONFIDENCE:
@@ -102,7 +101,7 @@ def _suggest_batch(article_ids: list[int], index: AuthorityIndex) -> SuggestRepo
         for key, proposal in wanted.items():
             current = current_suggestions.get(key)
             if current is None:
-                new.append(_suggestion_from(pk, proposal))
+                new.append((pk, proposal))
             elif current.status == SuggestionStatus.PENDING and (
                 current.confidence != proposal.confidence or current.evidence != proposal.evidence
             ):
@@ -115,13 +114,12 @@ def _suggest_batch(article_ids: list[int], index: AuthorityIndex) -> SuggestRepo
     return report
 
 
-def _insert(suggestions: list[Suggestion]) -> None:
-    """An import stores several suggestions per article; ``bulk_create`` cost more than the extraction."""
+def _insert(new: list[tuple[int, Proposal]]) -> None:
+    """An import stores several suggestions per article: rows straight from the proposals, no model instances."""
     now = timezone.now()
     fields = [field for field in Suggestion._meta.concrete_fields if not field.primary_key]
-    for suggestion in suggestions:
-        suggestion.created_at = now
-    insert_rows(Suggestion, fields, [[getattr(s, field.attname) for field in fields] for s in suggestions])
+    rows = [_row(article_id, proposal, now) for article_id, proposal in new]
+    insert_rows(Suggestion, fields, [[row[field.attname] for field in fields] for row in rows])
 
 
 def _linked(through, target: str, article_ids: list[int]) -> dict[int, set[int]]:
@@ -131,19 +129,24 @@ def _linked(through, target: str, article_ids: list[int]) -> dict[int, set[int]]
     return linked
 
 
-def _suggestion_from(article_id: int, proposal: Proposal) -> Suggestion:
-    return Suggestion(
-        article_id=article_id,
-        kind=proposal.kind,
-        actor_id=proposal.actor_id,
-        place_id=proposal.place_id,
-        candidate_name=proposal.candidate_name[:255],
-        date_start=proposal.date_start,
-        date_end=proposal.date_end,
-        date_precision=proposal.date_precision,
-        confidence=round(proposal.confidence, 4),
-        evidence=proposal.evidence,
-    )
+def _row(article_id: int, proposal: Proposal, now) -> dict:
+    """Every column of a new pending suggestion (a column added to the model fails here, loudly)."""
+    return {
+        "article_id": article_id,
+        "kind": proposal.kind,
+        "actor_id": proposal.actor_id,
+        "place_id": proposal.place_id,
+        "candidate_name": proposal.candidate_name[:255],
+        "date_start": proposal.date_start,
+        "date_end": proposal.date_end,
+        "date_precision": proposal.date_precision,
+        "confidence": round(proposal.confidence, 4),
+        "evidence": proposal.evidence,
+        "status": SuggestionStatus.PENDING,
+        "decided_by_id": None,
+        "created_at": now,
+        "decided_at": None,
+    }
 
 
 def suggest_for_articles(*, article_ids: Iterable[int], progress: bool = False) -> SuggestReport:

@@ -1,0 +1,99 @@
+"""Reading a batch of stories on two cores: a forked helper takes the second half.
+
+An import spends most of a batch's suggestion time in ``extract``, pure Python
+on one core while the other waits for the index writer's next batch. A helper
+forked for the batch inherits the authority index as the caller sees it (with
+the records the caller's open transaction has just created), reads its share
+and sends back only the proposals; it never touches the database, so the
+caller stores every proposal in its own transaction as before.
+"""
+
+import datetime as dt
+import gc
+import logging
+import multiprocessing
+import os
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from archive.extraction.authorities import AuthorityIndex
+from archive.extraction.pipeline import Proposal, extract
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    title: str
+    body: str
+    dateline: str
+    published: dt.date | None
+
+
+class ExtractionHelperError(RuntimeError):
+    """The helper process stopped without sending its proposals back."""
+
+
+def extract_stories(stories: list[Story], *, index: AuthorityIndex) -> list[list[Proposal]]:
+    """``extract`` for each story, in order; with enough stories and a second core, half in a forked helper.
+
+    ``ARCHIVE_SUGGEST_SHARED_FROM`` says how many are enough (below it a fork costs more than it saves).
+    """
+    shared_from = settings.ARCHIVE_SUGGEST_SHARED_FROM
+    if not shared_from or len(stories) < shared_from or not _can_share():
+        return _extract_each(stories, index)
+    half = len(stories) // 2
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    helper = context.Process(
+        target=_helper, args=(sender, stories[half:], index), name="archive-extraction", daemon=True
+    )
+    # The helper's garbage collector would otherwise touch, and so copy, every page of this process's heap.
+    gc.freeze()
+    try:
+        helper.start()
+    finally:
+        gc.unfreeze()
+    sender.close()
+    try:
+        first = _extract_each(stories[:half], index)
+        try:
+            outcome = receiver.recv()
+        except EOFError:
+            helper.join(timeout=5)  # it closed the pipe by dying: wait for its status
+            raise ExtractionHelperError(
+                f"The extraction helper stopped (status {helper.exitcode}) before sending its proposals."
+            ) from None
+    finally:
+        receiver.close()
+        if helper.is_alive():
+            helper.terminate()
+        helper.join()
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return first + outcome
+
+
+def _can_share() -> bool:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cores > 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _extract_each(stories: list[Story], index: AuthorityIndex) -> list[list[Proposal]]:
+    return [
+        extract(title=story.title, body=story.body, dateline=story.dateline, published=story.published, index=index)
+        for story in stories
+    ]
+
+
+def _helper(sender, stories: list[Story], index: AuthorityIndex) -> None:
+    try:
+        outcome = _extract_each(stories, index)
+    except KeyboardInterrupt:
+        return  # Ctrl-C reached the whole process group: the caller stops too, and says so.
+    except Exception as exc:
+        logger.exception("The extraction helper failed")
+        outcome = exc
+    sender.send(outcome)
+    sender.close()
