@@ -69,6 +69,19 @@ def test_a_small_batch_is_read_here(monkeypatch, settings):
     assert {proposals[0].candidate_name.split()[2] for proposals in found} == {str(os.getpid())}
 
 
+def test_a_batch_read_outside_the_main_thread_is_read_here(monkeypatch, settings):
+    """An admin upload runs in a web server's thread: no helper is forked from there."""
+    import threading
+
+    settings.ARCHIVE_SUGGEST_SHARED_FROM = 2
+    monkeypatch.setattr(batch, "extract", _marked_by_process)
+    index, found = authority_index(), []
+    reader = threading.Thread(target=lambda: found.extend(extract_stories(_stories(6), index=index)))
+    reader.start()
+    reader.join()
+    assert {proposals[0].candidate_name.split()[2] for proposals in found} == {str(os.getpid())}
+
+
 def test_zero_reads_every_batch_here(monkeypatch, settings):
     """``ARCHIVE_SUGGEST_SHARED_FROM = 0`` turns the helper off, however large the batch."""
     settings.ARCHIVE_SUGGEST_SHARED_FROM = 0

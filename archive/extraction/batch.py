@@ -13,6 +13,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import threading
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -76,8 +77,14 @@ def extract_stories(stories: list[Story], *, index: AuthorityIndex) -> list[list
 
 
 def _can_share() -> bool:
+    """Two cores, fork, and the main thread: a fork from another thread (an admin upload running in
+    a web server's thread) copies whatever locks the server's other threads hold at that moment."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return cores > 1 and "fork" in multiprocessing.get_all_start_methods()
+    return (
+        cores > 1
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.current_thread() is threading.main_thread()
+    )
 
 
 def _extract_each(stories: list[Story], index: AuthorityIndex) -> list[list[Proposal]]:
