@@ -22,7 +22,13 @@ TIMELINE_WIDTH, TIMELINE_HEIGHT, TIMELINE_AXIS = 640, 120, 18
 
 
 def search_url(params: SearchParams, route: str = "archive:search") -> str:
-    return _route_path(route, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF) + params.querystring()
+    return search_path(route) + params.querystring()
+
+
+def search_path(route: str = "archive:search") -> str:
+    """The route's path for this request; lists of links take it once (reading the script prefix and
+    URL configuration of the request costs more than building the query string)."""
+    return _route_path(route, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
 
 
 @lru_cache(maxsize=64)
@@ -177,6 +183,7 @@ def page_numbers(current: int, last: int) -> list[int | None]:
 def facet_groups(params: SearchParams, results: SearchResults) -> list[FacetGroup]:
     facets = results.facets
     groups = []
+    path = search_path()
 
     def options(items, name, key=str):
         chosen = getattr(params, name)
@@ -184,7 +191,7 @@ def facet_groups(params: SearchParams, results: SearchResults) -> list[FacetGrou
             FacetOption(
                 label=item.label,
                 count=item.count,
-                url=search_url(params.toggled(name, key(item.value))),
+                url=path + params.toggled(name, key(item.value)).querystring(),
                 selected=key(item.value) in chosen,
                 detail=item.detail if name != "actors" else "",
             )
@@ -222,11 +229,12 @@ def facet_groups(params: SearchParams, results: SearchResults) -> list[FacetGrou
 def period_options(params: SearchParams, items: list) -> list[FacetOption]:
     """Years or months; the one the dates are set to exactly is selected, and choosing it again clears them."""
     chosen = params.date_from if params.date_from == params.date_to else ""
+    path = search_path()
     return [
         FacetOption(
             label=item.label,
             count=item.count,
-            url=search_url(period(params, item.value, selected=item.value == chosen)),
+            url=path + period(params, item.value, selected=item.value == chosen).querystring(),
             selected=item.value == chosen,
         )
         for item in items
@@ -287,6 +295,7 @@ def bars(params: SearchParams, slots: list[tuple[str, str]], counts: dict[str, i
     offset = (TIMELINE_WIDTH - slot_width * len(slots)) / 2
     plot_height = TIMELINE_HEIGHT - TIMELINE_AXIS
     label_every = math.ceil(len(slots) / 12)
+    path = search_path()
     drawn = []
     for position, (value, label) in enumerate(slots):
         count = counts.get(value, 0)
@@ -295,7 +304,7 @@ def bars(params: SearchParams, slots: list[tuple[str, str]], counts: dict[str, i
             Bar(
                 label=label,
                 count=count,
-                url=search_url(params.with_changes(date_from=value, date_to=value)),
+                url=path + params.with_changes(date_from=value, date_to=value).querystring(),
                 x=round(offset + position * slot_width + slot_width * 0.1, 1),
                 y=round(plot_height - height, 1),
                 width=round(slot_width * 0.8, 1),

@@ -82,10 +82,15 @@ def result_items(rows) -> str:
     a search page at 108,000 articles in the template, 0.6 ms here.
     """
     search_path = reverse("archive:search")
-    return format_html_join("\n", "{}", ((_result_item(row, search_path),) for row in rows))
+    # An article's address is its slug in a fixed frame (the URL's slug converter allows no character that
+    # needs quoting); one reverse() per row was a third of the rows' time.
+    head, tail = reverse("archive:article", args=["-"]).rsplit("-", 1)
+    return format_html_join(
+        "\n", "{}", ((_result_item(row, search_path, f"{head}{row.article.slug}{tail}"),) for row in rows)
+    )
 
 
-def _result_item(row, search_path: str) -> str:
+def _result_item(row, search_path: str, url: str) -> str:
     article = row.article
     meta = [format_html('<time datetime="{}">{}</time>', _iso(article.published_start), published_date(article))]
     meta += [
@@ -106,7 +111,7 @@ def _result_item(row, search_path: str) -> str:
         '    <p class="snippet">{}</p>\n'
         "{}"
         "  </article>\n</li>",
-        article.get_absolute_url(),
+        url,
         article.title,
         mark_safe("\n".join(meta)),  # each part is built by format_html
         snippet,
