@@ -23,11 +23,13 @@ DOC = np.int32
 
 @dataclass(frozen=True)
 class FacetTable:
-    """One facet's (document, value) entries: ``docs[i]`` has ``values[codes[i]]``."""
+    """One facet's (document, value) entries in document order: ``docs[i]`` has ``values[codes[i]]``;
+    ``starts[d]`` is document ``d``'s first entry, so ``starts`` has one more item than there are documents."""
 
     values: list
     docs: np.ndarray
     codes: np.ndarray
+    starts: np.ndarray
 
     @classmethod
     def of_documents(cls, per_document: Sequence[Iterable]) -> "FacetTable":
@@ -36,38 +38,51 @@ class FacetTable:
         flat = list(chain.from_iterable(per_document))
         values = sorted(set(flat))
         code_of = {value: code for code, value in enumerate(values)}
+        lengths = list(map(len, per_document))
         return cls(
             values=values,
-            docs=np.repeat(np.arange(len(per_document), dtype=DOC), list(map(len, per_document))),
+            docs=np.repeat(np.arange(len(per_document), dtype=DOC), lengths),
             codes=np.fromiter(map(code_of.__getitem__, flat), dtype=DOC, count=len(flat)),
+            starts=np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]),
         )
 
     @classmethod
     def joined(cls, parts: Sequence[tuple[int, "FacetTable"]]) -> "FacetTable":
-        """Segment tables at their document-number offsets, as one table for the whole index."""
+        """Segment tables at their document-number offsets (in order), as one table for the whole index."""
         values = sorted(set().union(*(part.values for _, part in parts)))
         code_of = {value: code for code, value in enumerate(values)}
-        docs, codes = [np.empty(0, dtype=DOC)], [np.empty(0, dtype=DOC)]
+        docs, codes, starts = [np.empty(0, dtype=DOC)], [np.empty(0, dtype=DOC)], [np.zeros(1, dtype=np.int64)]
+        entries = 0
         for offset, part in parts:
             recode = np.fromiter(map(code_of.__getitem__, part.values), dtype=DOC, count=len(part.values))
             docs.append(part.docs + DOC(offset))
             codes.append(recode[part.codes] if len(part.codes) else part.codes)
-        return cls(values=values, docs=np.concatenate(docs), codes=np.concatenate(codes))
+            starts.append(part.starts[1:] + entries)
+            entries += len(part.codes)
+        return cls(values=values, docs=np.concatenate(docs), codes=np.concatenate(codes), starts=np.concatenate(starts))
 
     def count(self, matched: np.ndarray) -> list[tuple[object, int]]:
         """(value, documents) for every value the matched documents have, most frequent first.
 
-        ``matched`` is a boolean array indexed by document number.
+        ``matched`` holds document numbers. A few matches gather their own
+        entries; many mark a mask over all entries, which is cheaper then.
         """
-        counts = np.bincount(self.codes[matched[self.docs]], minlength=len(self.values))
+        if len(matched) * 4 < len(self.starts):
+            first = self.starts[matched]
+            lengths = self.starts[matched + 1] - first
+            positions = np.repeat(first - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
+            found = self.codes[positions]
+        else:
+            mask = np.zeros(len(self.starts) - 1, dtype=bool)
+            mask[matched] = True
+            found = self.codes[mask[self.docs]]
+        counts = np.bincount(found, minlength=len(self.values))
         present = np.flatnonzero(counts)
         order = present[np.argsort(-counts[present], kind="stable")]
         return [(self.values[code], int(counts[code])) for code in order]
 
 
-def matched_mask(matched: Iterable[int], size: int) -> np.ndarray:
-    """A boolean array over document numbers, true for the matched ones."""
+def matched_documents(matched: Iterable[int]) -> np.ndarray:
+    """The matched document numbers as an array, for ``FacetTable.count``."""
     matched = matched if isinstance(matched, (set, frozenset, list, tuple)) else list(matched)
-    mask = np.zeros(size, dtype=bool)
-    mask[np.fromiter(matched, dtype=np.intp, count=len(matched))] = True
-    return mask
+    return np.fromiter(matched, dtype=np.intp, count=len(matched))

@@ -55,7 +55,7 @@ from archive.search.base import (
     SearchQuery,
     SearchResults,
 )
-from archive.search.facets import FacetTable, matched_mask
+from archive.search.facets import FacetTable, matched_documents
 
 logger = logging.getLogger(__name__)
 
@@ -771,9 +771,9 @@ class _Snapshot:
 
     def count_facets(self, matched: set[int], wanted: list[str]) -> dict[str, list[FacetCount]]:
         """Counts per value, most frequent first and equal counts in value order."""
-        mask = matched_mask(matched, len(self.rows))
+        documents = matched_documents(matched)
         return {
-            key: [FacetCount(value=value, count=count) for value, count in self.facet_table(key).count(mask)]
+            key: [FacetCount(value=value, count=count) for value, count in self.facet_table(key).count(documents)]
             for key in wanted
         }
 
