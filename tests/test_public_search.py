@@ -1,12 +1,14 @@
 """The public search page: what it finds, what it never shows, and how it answers bad input."""
 
 import datetime as dt
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from archive.forms import SearchParams
 from archive.models import Article, ArticleStatus
 from tests.factories import ActorFactory, ArticleFactory, PlaceFactory
 from tests.public_data import SEED_TITLE, dated_article, draft, month_article
@@ -431,3 +433,11 @@ def test_search_page_queries_do_not_grow_with_the_results(client, indexed):
         return len(captured)
 
     assert queries_for_page_with(2) == queries_for_page_with(8)
+
+
+def test_search_links_encode_every_value_as_a_form_would():
+    """Spaces, ampersands, plus signs, equals signs and accents in a state survive the round trip through a link."""
+    params = SearchParams(text='"trade deficit" & x=1+2 Zürich', tags=("a&b",), sources=("Reuters / AP",), page=2)
+
+    assert params.querystring() == "?" + urlencode(params.query_pairs())
+    assert parse_qsl(params.querystring()[1:]) == params.query_pairs()
