@@ -7,7 +7,7 @@ of a search can be bookmarked and shared.
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -92,7 +92,6 @@ class Widening:
 class SearchPage:
     params: SearchParams
     results: SearchResults
-    rows: list
     notices: list[str]
     facets: list[FacetGroup] = field(default_factory=list)
     active: list[ActiveFilter] = field(default_factory=list)
@@ -103,6 +102,12 @@ class SearchPage:
     suggestion: str = ""
     suggestion_url: str = ""
     widenings: list[Widening] = field(default_factory=list)
+
+    @cached_property
+    def rows(self) -> list[selectors.ResultRow]:
+        """The hits' articles as the HTML lists show them, loaded only by a page that shows them
+        (the API reads the hits as full records instead)."""
+        return selectors.rows_for_hits(self.results.hits)
 
     @property
     def total(self) -> int:
@@ -152,7 +157,6 @@ def build(params: SearchParams, *, facets: tuple[str, ...] = FACETS) -> SearchPa
     page = SearchPage(
         params=params,
         results=results,
-        rows=selectors.rows_for_hits(results.hits),
         notices=notices,
         facets=facet_groups(params, results),
         active=active_filters(params, names),
