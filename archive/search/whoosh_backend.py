@@ -206,7 +206,7 @@ def _writer_options(documents: int, memory_mb: int) -> dict:
 
     Segments are written as separate files, not one compound file: Whoosh
     reads a compound segment through a ``BytesIO`` copy of each part, so
-    every process that searched a 108,000-article index held 550 MB of
+    every process that searched a 108,000-article index held about 450 MB of
     copies (2.6 GB at a million), and every reopen after a write copied them
     again. Separate files are read in place, through the page cache.
     """
@@ -575,7 +575,6 @@ class _Snapshot:
         reused: a segment never changes once written, and a write adds a small one."""
         self.searcher = searcher
         reader = searcher.reader()
-        self.segment_rows: dict[str, list] = {}
         self.segment_facets: dict[tuple[str, str], FacetTable] = {}
         self._segments: list[tuple[str | None, int, list]] = []
         self.rows = self._facet_rows(previous.segment_rows if previous is not None else {})
@@ -603,11 +602,14 @@ class _Snapshot:
                 found = list(reader.column_reader("facets"))
             else:
                 found = [None] * reader.doc_count_all()
-            if key is not None:
-                self.segment_rows[key] = found
             self._segments.append((key, offset, found))
             rows.extend(found)
         return rows
+
+    @property
+    def segment_rows(self) -> dict[str, list]:
+        """Facet rows by segment id, for the next generation to reuse."""
+        return {key: rows for key, _, rows in self._segments if key is not None}
 
     def _live_documents(self) -> frozenset[int]:
         deleted = [
