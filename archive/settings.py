@@ -152,6 +152,8 @@ ARCHIVE_SEARCH = {
         "LOCK_TIMEOUT": 5.0,
         # Buffer of each index writer process; imports and rebuilds run one per core.
         "WRITER_MEMORY_MB": int(os.environ.get("ARCHIVE_INDEX_WRITER_MB", "16")),
+        # Decoded postings of recently searched words, per searching process (0 turns the cache off).
+        "POSTINGS_CACHE_MB": int(os.environ.get("ARCHIVE_SEARCH_CACHE_MB", "32")),
     },
 }
 

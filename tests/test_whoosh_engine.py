@@ -38,3 +38,36 @@ def test_segments_are_written_as_separate_files(monkeypatch, batch):
     assert any(name.endswith(".pst") for name in files)
     assert not any(name.endswith(".seg") for name in files)
     assert engine.search(SearchQuery(text="tin")).total == batch
+
+
+def test_a_word_searched_again_after_writes_finds_the_new_articles_and_not_the_removed_ones():
+    """Postings are cached per segment; a later write adds a segment and deletions, and both count."""
+    engine = get_backend()
+    first, second = ArticleFactory(body="Cocoa arrivals rose."), ArticleFactory(body="Cocoa stocks fell.")
+    engine.index([article_document(first), article_document(second)])
+    assert engine.search(SearchQuery(text="cocoa")).total == 2
+    third = ArticleFactory(body="Cocoa prices eased.")
+    engine.index([article_document(third)], remove=[first.pk])
+
+    found = engine.search(SearchQuery(text="cocoa"))
+
+    assert sorted(hit.article_id for hit in found.hits) == sorted([second.pk, third.pk])
+
+
+def test_a_phrase_checks_word_order_after_its_words_were_searched_alone():
+    """A word cached without positions is read again with them when a phrase needs its order."""
+    engine = get_backend()
+    article = ArticleFactory(body="Cocoa arrivals rose sharply.")
+    engine.index([article_document(article)])
+    assert engine.search(SearchQuery(text="arrivals rose")).total == 1
+
+    assert engine.search(SearchQuery(text='"arrivals rose"')).total == 1
+    assert engine.search(SearchQuery(text='"rose arrivals"')).total == 0
+
+
+def test_a_postings_cache_of_zero_keeps_nothing(tmp_path):
+    engine = whoosh_backend.WhooshBackend({"PATH": tmp_path / "index", "POSTINGS_CACHE_MB": 0})
+    engine.index([article_document(ArticleFactory(body="Cocoa arrivals rose."))])
+
+    assert engine.search(SearchQuery(text="cocoa")).total == 1
+    assert len(engine._postings_cache) == 0

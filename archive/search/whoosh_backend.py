@@ -55,6 +55,7 @@ from archive.search.base import (
     SearchQuery,
     SearchResults,
 )
+from archive.search.cache import SizedCache
 from archive.search.facets import FacetTable, matched_documents
 
 logger = logging.getLogger(__name__)
@@ -222,9 +223,10 @@ def _cores() -> int:
 
 
 class WhooshBackend(BaseSearchBackend):
-    """Options: ``PATH`` (the index symlink), ``LOCK_TIMEOUT`` (seconds to wait for a writer) and
+    """Options: ``PATH`` (the index symlink), ``LOCK_TIMEOUT`` (seconds to wait for a writer),
     ``WRITER_MEMORY_MB`` (each writer process's buffer before it spills sorted runs to disk; Whoosh
-    counts it roughly, and the process holds about twice as much)."""
+    counts it roughly, and the process holds about twice as much) and ``POSTINGS_CACHE_MB`` (the
+    decoded postings each searching process keeps; 0 keeps none)."""
 
     def __init__(self, options: dict):
         super().__init__(options)
@@ -232,6 +234,7 @@ class WhooshBackend(BaseSearchBackend):
         self.generations = self.path.with_name(self.path.name + ".d")
         self.lock_timeout = float(options.get("LOCK_TIMEOUT", 5.0))
         self.writer_memory_mb = int(options.get("WRITER_MEMORY_MB", 16))
+        self._postings_cache = SizedCache(int(options.get("POSTINGS_CACHE_MB", 32)) * 2**20)
         self.schema = build_schema()
         self._lock = threading.RLock()
         self._snapshot: _Snapshot | None = None
@@ -365,7 +368,7 @@ class WhooshBackend(BaseSearchBackend):
             if self._snapshot is None or target != self._searcher_target or not self._snapshot.searcher.up_to_date():
                 previous = self._snapshot
                 self._close_searcher()
-                self._snapshot = _Snapshot(self._open(target).searcher(), previous)
+                self._snapshot = _Snapshot(self._open(target).searcher(), previous, self._postings_cache)
                 self._searcher_target = target
             return self._snapshot
 
@@ -570,10 +573,12 @@ class _Snapshot:
     dropped when the index changes, so nothing here can go stale.
     """
 
-    def __init__(self, searcher, previous: "_Snapshot | None" = None):
+    def __init__(self, searcher, previous: "_Snapshot | None" = None, postings_cache: SizedCache | None = None):
         """``previous`` is the generation before, whose per-segment rows and facet tables are
-        reused: a segment never changes once written, and a write adds a small one."""
+        reused: a segment never changes once written, and a write adds a small one. The postings
+        cache is the backend's, shared by its generations for the same reason."""
         self.searcher = searcher
+        self._postings_cache = postings_cache if postings_cache is not None else SizedCache(0)
         reader = searcher.reader()
         self.segment_facets: dict[tuple[str, str], FacetTable] = {}
         self._segments: list[tuple[str | None, int, list]] = []
@@ -660,41 +665,43 @@ class _Snapshot:
         """One term's postings in every segment, deleted documents included, with each document's
         encoded positions when ``positions`` is asked for.
 
-        Whoosh's matchers step through postings one Python call at a time;
-        reading each posting block's arrays whole is several times faster
-        for a term in thousands of documents. Callers drop deleted documents
-        by intersecting with ``live`` (every status set is a subset of it).
+        Callers drop deleted documents by intersecting with ``live`` (every
+        status set is a subset of it). Each segment's part is kept in the
+        backend's postings cache: a reader who refines a search (a facet, a
+        page, the timeline) asks for the same words again, and decoding
+        their blocks was most of a common word's search.
         """
         btext = self.searcher.schema[fieldname].to_bytes(text)
-        ids: list[int] = []
-        weights: list[float] = []
-        values: dict[int, bytes] = {}
+        parts = []
         for leaf, offset in self.searcher.leaf_searchers():
             reader = leaf.reader()
-            if (fieldname, btext) not in reader:
-                continue
-            matcher = reader.postings(fieldname, btext)
-            if isinstance(matcher, FilterMatcher):  # the segment's deletions; ``live`` excludes them
-                matcher = matcher.child
-            if isinstance(matcher, whoosh3.W3LeafMatcher):
-                while matcher.is_active():
-                    matcher._read_weights()  # loads the block; its first array holds the ids as gaps
-                    block_ids = list(islice(accumulate(matcher._data[0], initial=offset), 1, None))
-                    ids.extend(block_ids)
-                    weights.extend(matcher._weights)
-                    if positions:
-                        matcher._read_values()
-                        values.update(zip(block_ids, matcher._values, strict=True))
-                    matcher._next_block()
-            else:
-                while matcher.is_active():
-                    docnum = matcher.id() + offset
-                    ids.append(docnum)
-                    weights.append(matcher.weight())
-                    if positions:
-                        values[docnum] = matcher.value()
-                    matcher.next()
-        return _Postings(ids, np.array(weights, dtype=np.float64), values)
+            segment = reader.segment()
+            key = (segment.segment_id(), fieldname, btext) if segment is not None else None
+            part = self._cached_postings(key, positions)
+            if part is None:
+                part = _read_segment_postings(reader, fieldname, btext, positions=positions)
+                if key is not None:
+                    self._postings_cache.put((*key, positions), part, part.size)
+            if len(part.ids):
+                parts.append((offset, part))
+        if not parts:
+            return _Postings([], np.zeros(0), {})
+        ids = np.concatenate([part.ids + offset for offset, part in parts])
+        weights = np.concatenate([part.weights for _, part in parts])
+        values = {}
+        if positions:
+            for offset, part in parts:
+                values.update(zip((part.ids + offset).tolist(), part.values, strict=True))
+        return _Postings(ids.tolist(), weights, values)
+
+    def _cached_postings(self, key: tuple | None, positions: bool) -> "_SegmentPostings | None":
+        """A segment's postings from the cache; an entry read with positions also serves a term without."""
+        if key is None:
+            return None
+        found = self._postings_cache.get((*key, True))
+        if found is None and not positions:
+            found = self._postings_cache.get((*key, False))
+        return found
 
     def length_norms(self, fieldname: str) -> np.ndarray:
         """BM25F's length normalisation of ``fieldname`` per document number, as Whoosh's scorer computes it."""
@@ -930,6 +937,53 @@ class _Postings:
     ids: list[int]
     weights: np.ndarray
     values: dict[int, bytes]
+
+
+@dataclass(frozen=True)
+class _SegmentPostings:
+    """One term's postings in one segment: document numbers within the segment, weights, and (when
+    read with positions) each document's encoded positions."""
+
+    ids: np.ndarray
+    weights: np.ndarray
+    values: tuple[bytes, ...] | None
+
+    @property
+    def size(self) -> int:
+        """Roughly the bytes held, for the cache's limit (a bytes object costs 33 bytes besides its data)."""
+        values = sum(len(value) + 33 for value in self.values) if self.values else 0
+        return self.ids.nbytes + self.weights.nbytes + values + 200
+
+
+def _read_segment_postings(reader, fieldname: str, btext: bytes, *, positions: bool) -> _SegmentPostings:
+    """Whoosh's matchers step through postings one Python call at a time; reading each posting
+    block's arrays whole is several times faster for a term in thousands of documents."""
+    ids: list[int] = []
+    weights: list[float] = []
+    values: list[bytes] = []
+    if (fieldname, btext) in reader:
+        matcher = reader.postings(fieldname, btext)
+        if isinstance(matcher, FilterMatcher):  # the segment's deletions; ``live`` excludes them
+            matcher = matcher.child
+        if isinstance(matcher, whoosh3.W3LeafMatcher):
+            while matcher.is_active():
+                matcher._read_weights()  # loads the block; its first array holds the ids as gaps
+                ids.extend(islice(accumulate(matcher._data[0], initial=0), 1, None))
+                weights.extend(matcher._weights)
+                if positions:
+                    matcher._read_values()
+                    values.extend(matcher._values)
+                matcher._next_block()
+        else:
+            while matcher.is_active():
+                ids.append(matcher.id())
+                weights.append(matcher.weight())
+                if positions:
+                    values.append(matcher.value())
+                matcher.next()
+    return _SegmentPostings(
+        np.array(ids, dtype=np.intp), np.array(weights, dtype=np.float64), tuple(values) if positions else None
+    )
 
 
 def _terms_and_phrases(node: query.Query) -> bool:
