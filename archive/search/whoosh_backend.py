@@ -29,7 +29,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from html import escape
 from itertools import accumulate, compress, islice
 from operator import itemgetter
@@ -685,14 +685,11 @@ class _Snapshot:
             if len(part.ids):
                 parts.append((offset, part))
         if not parts:
-            return _Postings([], np.zeros(0), {})
+            return _Postings(np.zeros(0, dtype=np.intp), np.zeros(0), [] if positions else None)
         ids = np.concatenate([part.ids + offset for offset, part in parts])
         weights = np.concatenate([part.weights for _, part in parts])
-        values = {}
-        if positions:
-            for offset, part in parts:
-                values.update(zip((part.ids + offset).tolist(), part.values, strict=True))
-        return _Postings(ids.tolist(), weights, values)
+        values = [value for _, part in parts for value in part.values] if positions else None
+        return _Postings(ids, weights, values)
 
     def _cached_postings(self, key: tuple | None, positions: bool) -> "_SegmentPostings | None":
         """A segment's postings from the cache; an entry read with positions also serves a term without."""
@@ -871,20 +868,21 @@ class _TermTree:
     def _term(self, fieldname: str, text: str, *, positions: bool = False) -> "_Postings":
         key = (fieldname, text)
         known = self._postings.get(key)
-        if known is None or (positions and not known.values and known.ids):
+        if known is None or (positions and known.values is None):
             self._postings[key] = self.snapshot.term_postings(fieldname, text, positions=positions)
         return self._postings[key]
 
     def _match(self, node: query.Query, allowed) -> set[int]:
         if type(node) is query.Term:
-            found = allowed.intersection(self._term(node.fieldname, node.text).ids)
+            found = allowed.intersection(self._term(node.fieldname, node.text).id_list)
         elif type(node) is query.Phrase:
             words = [self._term(node.fieldname, word, positions=True) for word in node.words]
             decode = _positions_decoder(self.snapshot.searcher.schema[node.fieldname].format)
+            candidates = sorted(allowed.intersection(*(word.id_list for word in words)))
             found = {
                 docnum
-                for docnum in allowed.intersection(*(word.ids for word in words))
-                if _in_sequence([decode(word.values[docnum]) for word in words])
+                for docnum, *encoded in zip(candidates, *(word.values_of(candidates) for word in words), strict=True)
+                if _in_sequence([decode(value) for value in encoded])
             }
         else:
             parts = [self._match(child, allowed) for child in node.subqueries]
@@ -932,11 +930,22 @@ class _TermTree:
 
 @dataclass(frozen=True)
 class _Postings:
-    """One term's document numbers, its weight in each, and (for phrases) each one's encoded positions."""
+    """One term's document numbers in ascending order, its weight in each, and (read for a phrase)
+    each one's encoded positions."""
 
-    ids: list[int]
+    ids: np.ndarray
     weights: np.ndarray
-    values: dict[int, bytes]
+    values: list[bytes] | None
+
+    @cached_property
+    def id_list(self) -> list[int]:
+        """The numbers as Python ints, for set operations with the allowed documents."""
+        return self.ids.tolist()
+
+    def values_of(self, docs: list[int]) -> list[bytes]:
+        """The encoded positions of ``docs``, all of which have the term, in their order: only the
+        candidates of a phrase are looked up, not every document a common word is in."""
+        return [self.values[i] for i in np.searchsorted(self.ids, docs).tolist()]
 
 
 @dataclass(frozen=True)
