@@ -142,8 +142,18 @@ def shown_facets(params: SearchParams) -> tuple[str, ...]:
     return FACETS if params.selected_year() else tuple(key for key in FACETS if key != "month")
 
 
-def build(params: SearchParams, *, facets: tuple[str, ...] = FACETS) -> SearchPage:
-    """Run the search and assemble the page; a page past the end falls back to page 1 with a notice."""
+@dataclass(frozen=True)
+class Searched:
+    """A search as run for a page: the parameters it ended with, its results and what to tell the reader."""
+
+    params: SearchParams
+    results: SearchResults
+    notices: list[str]
+    num_pages: int
+
+
+def run_search(params: SearchParams, *, facets: tuple[str, ...] = FACETS) -> Searched:
+    """Run the search; a page past the end falls back to page 1 with a notice."""
     notices = list(params.notices)
     results = selectors.search(params, facets=facets, spellcheck=bool(params.text))
     num_pages = max(1, math.ceil(results.total / params.per_page))
@@ -153,11 +163,18 @@ def build(params: SearchParams, *, facets: tuple[str, ...] = FACETS) -> SearchPa
         results = selectors.search(params, facets=facets, spellcheck=bool(params.text))
     if results.notice:
         notices.append(results.notice)
+    return Searched(params, results, notices, num_pages)
+
+
+def build(params: SearchParams, *, facets: tuple[str, ...] = FACETS) -> SearchPage:
+    """Run the search and assemble the page around it."""
+    searched = run_search(params, facets=facets)
+    params, results, num_pages = searched.params, searched.results, searched.num_pages
     names = selectors.names_for(params)
     page = SearchPage(
         params=params,
         results=results,
-        notices=notices,
+        notices=searched.notices,
         facets=facet_groups(params, results),
         active=active_filters(params, names),
         num_pages=num_pages,

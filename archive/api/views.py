@@ -1,4 +1,4 @@
-"""Read-only API views: thin wrappers over the same form, selectors and page builder as the site."""
+"""Read-only API views: thin wrappers over the same form, selectors and search as the site."""
 
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -68,29 +68,30 @@ class SearchView(APIView):
 
     @extend_schema(parameters=SEARCH_PARAMETERS, responses=serializers.SearchResponseSerializer)
     def get(self, request):
-        page = search_page.build(SearchForm(request.query_params).search_params())
-        params, facets = page.params, page.results.facets
+        searched = search_page.run_search(SearchForm(request.query_params).search_params())
+        params, results = searched.params, searched.results
+        facets = results.facets
 
         def top(key: str, chosen=()) -> list:
             return selectors.top_counts(facets.get(key, []), {str(value) for value in chosen}, FACET_VALUES)
 
         def link(number: int) -> str | None:
-            if not 1 <= number <= page.num_pages or number == params.page:
+            if not 1 <= number <= searched.num_pages or number == params.page:
                 return None
             return request.build_absolute_uri(reverse("api:search") + params.with_changes(page=number).querystring())
 
         context = {"request": request}
-        hits = {hit.article_id: hit for hit in page.results.hits}
+        hits = {hit.article_id: hit for hit in results.hits}
         return Response(
             {
-                "count": page.total,
+                "count": results.total,
                 "page": params.page,
                 "per_page": params.per_page,
-                "num_pages": page.num_pages,
+                "num_pages": searched.num_pages,
                 "next": link(params.page + 1),
                 "previous": link(params.page - 1),
-                "notices": page.notices,
-                "suggestion": page.suggestion,
+                "notices": searched.notices,
+                "suggestion": results.suggestion,
                 "facets": {
                     "actor": _facet_values(selectors.label_actor_counts(top("actor", params.actors))),
                     "place": _facet_values(selectors.label_place_counts(top("place", params.places))),
@@ -105,7 +106,7 @@ class SearchView(APIView):
                         "highlight": hits[article.pk].highlight,
                         "article": serializers.ArticleSummarySerializer(article, context=context).data,
                     }
-                    for article in selectors.articles_for_hits(page.results.hits)
+                    for article in selectors.articles_for_hits(results.hits)
                 ],
             }
         )
