@@ -1,10 +1,13 @@
 """Behaviour particular to the Whoosh engine, beyond the search contract."""
 
+import datetime as dt
+
 import pytest
 
 from archive.search import get_backend, whoosh_backend
 from archive.search.base import SearchQuery
 from archive.search.documents import article_document
+from archive.search.whoosh_backend import to_whoosh
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +74,49 @@ def test_a_postings_cache_of_zero_keeps_nothing(tmp_path):
 
     assert engine.search(SearchQuery(text="cocoa")).total == 1
     assert len(engine._postings_cache) == 0
+
+
+DATED = {
+    "day": (dt.date(2016, 2, 24), dt.date(2016, 2, 24)),
+    "month": (dt.date(2016, 2, 1), dt.date(2016, 2, 29)),
+    "year": (dt.date(2015, 1, 1), dt.date(2015, 12, 31)),
+    "undated": (None, None),
+}
+
+
+@pytest.mark.parametrize(
+    ("date_from", "date_to", "mode", "expected"),
+    [
+        (dt.date(2016, 2, 24), dt.date(2016, 2, 24), "overlap", {"day", "month"}),
+        (dt.date(2016, 2, 24), dt.date(2016, 2, 24), "within", {"day"}),
+        (dt.date(2015, 6, 1), dt.date(2016, 2, 10), "overlap", {"month", "year"}),
+        (dt.date(2015, 1, 1), dt.date(2016, 12, 31), "within", {"day", "month", "year"}),
+        (dt.date(2016, 2, 25), None, "overlap", {"month"}),
+        (None, dt.date(2015, 12, 31), "within", {"year"}),
+    ],
+)
+def test_date_filters_agree_whether_answered_from_the_tables_or_from_an_older_index(
+    monkeypatch, date_from, date_to, mode, expected
+):
+    """An index written before the end day was kept beside each document answers with Whoosh's ranges, the same."""
+    articles = {
+        name: ArticleFactory(body="Drone report.", published_start=start, published_end=end)
+        for name, (start, end) in DATED.items()
+    }
+    names = {article.pk: name for name, article in articles.items()}
+    search = SearchQuery(date_from=date_from, date_to=date_to, date_mode=mode, per_page=10)
+    engine = get_backend()
+    engine.index([article_document(article) for article in articles.values()])
+    from_tables = {names[hit.article_id] for hit in engine.search(search).hits}
+    assert engine._current().days is not None
+
+    def without_end_day(document):
+        fields_ = to_whoosh(document)
+        return {**fields_, "facets": fields_["facets"][: whoosh_backend.END]}
+
+    monkeypatch.setattr(whoosh_backend, "to_whoosh", without_end_day)
+    engine.index([article_document(article) for article in articles.values()])
+    assert engine._current().days is None
+
+    assert from_tables == expected
+    assert {names[hit.article_id] for hit in engine.search(search).hits} == expected

@@ -102,7 +102,7 @@ PUBLISHED_FILTER = re.compile(
 SNIPPET_CHARS = 240
 SNIPPET_LEAD = 60
 FACET_KEYS = ("actor", "place", "tag", "source", "year", "month")
-STATUS, START = 6, 7  # positions after the facets in each document's facet-column row
+STATUS, START, END = 6, 7, 8  # positions after the facets in each document's facet-column row
 MULTI_VALUED = {"actor", "place", "tag"}
 DATE_ORDER_THRESHOLD = 5000
 FILTER_CACHE_SIZE = 64
@@ -192,6 +192,7 @@ def to_whoosh(document: dict) -> dict:
             document["month"],
             document["status"],
             start,
+            end,
         ),
         "meta": (document["id"], document["fingerprint"]),
     }
@@ -641,19 +642,40 @@ class _Snapshot:
             self._by_status[key] = self.live.intersection(compress(range(len(self.rows)), having))
         return self._by_status[key]
 
-    def docs(self, filter_query: query.Query) -> frozenset[int]:
+    def docs(self, filter_query: "query.Query | DateFilter") -> frozenset[int]:
         """The documents a filter matches; the last few dozen filters are remembered."""
         key = repr(filter_query)
         with self._lock:
             if key in self._filters:
                 self._filters.move_to_end(key)
                 return self._filters[key]
-        found = frozenset(filter_query.docs(self.searcher))
+        if isinstance(filter_query, DateFilter):
+            days = self.days
+            if days is None:
+                found = frozenset(filter_query.whoosh_query().docs(self.searcher))
+            else:
+                found = frozenset(np.flatnonzero(filter_query.mask(days)).tolist())
+        else:
+            found = frozenset(filter_query.docs(self.searcher))
         with self._lock:
             self._filters[key] = found
             while len(self._filters) > FILTER_CACHE_SIZE:
                 self._filters.popitem(last=False)
         return found
+
+    @cached_property
+    def days(self) -> dict[str, np.ndarray] | None:
+        """Each document's published ``start`` and ``end`` day (``20160224``, -1 for none), or None for an
+        index written before its tables held the end day."""
+        rows = self.rows
+        if not all(row is not None and len(row) > END for row in rows):
+            return None
+        return {
+            field: np.fromiter(
+                (-1 if row[position] is None else row[position] for row in rows), dtype=np.int64, count=len(rows)
+            )
+            for field, position in (("start", START), ("end", END))
+        }
 
     def score(self, text_query: query.Query, allowed: set[int], limit: int) -> tuple[set[int], list[tuple[int, float]]]:
         """Every allowed match and the best ``limit`` of them by score, in one pass over the postings."""
@@ -1106,31 +1128,47 @@ def _escape_excerpt(text: str, start: int, length: int) -> str:
     return escape(excerpt + ("…" if len(text) > start + length else ""), quote=False)
 
 
-def combine(text_query: query.Query, filters: list[query.Query]) -> query.Query:
-    """AND the words with the filters; Whoosh's own normalisation would let ``Every`` swallow the filters."""
-    if text_query is query.NullQuery:
-        return query.NullQuery
-    parts = [part for part in (text_query, *filters) if not isinstance(part, query.Every)]
-    if not parts:
-        return query.Every()
-    return parts[0] if len(parts) == 1 else query.And(parts)
-
-
-def date_filter(date_from: dt.date | None, date_to: dt.date | None, mode: str) -> query.Query | None:
+def date_filter(date_from: dt.date | None, date_to: dt.date | None, mode: str) -> "DateFilter | None":
     """Articles whose published range overlaps, or lies within, [date_from, date_to]."""
     if date_from is None and date_to is None:
         return None
-    low, high = _day_number(date_from), _day_number(date_to)
-    if mode == "within":
-        parts = []
-        if low is not None:
-            parts.append(query.NumericRange("start", low, None))
-        if high is not None:
-            parts.append(query.NumericRange("end", None, high))
-    else:
-        parts = []
-        if high is not None:
-            parts.append(query.NumericRange("start", None, high))
-        if low is not None:
-            parts.append(query.NumericRange("end", low, None))
-    return query.And(parts) if len(parts) > 1 else parts[0]
+    return DateFilter(_day_number(date_from), _day_number(date_to), within=mode == "within")
+
+
+@dataclass(frozen=True)
+class DateFilter:
+    """A published-date filter, answered from each document's start and end day in the snapshot's tables.
+
+    Whoosh's numeric ranges answer ``start <= day`` by reading the postings
+    of every day's term below it: 1.5 to 1.9 s for a new range at 108,000
+    articles, where the tables take a few milliseconds. An index written
+    before the end day was kept in the tables is answered by the ranges.
+    """
+
+    low: int | None
+    high: int | None
+    within: bool = False
+
+    def parts(self) -> list[tuple[str, int | None, int | None]]:
+        """(field, lowest, highest) bounds that a document's start or end day must meet, all of them."""
+        if self.within:
+            parts = [("start", self.low, None)] if self.low is not None else []
+            return parts + ([("end", None, self.high)] if self.high is not None else [])
+        parts = [("start", None, self.high)] if self.high is not None else []
+        return parts + ([("end", self.low, None)] if self.low is not None else [])
+
+    def whoosh_query(self) -> query.Query:
+        ranges = [query.NumericRange(field, low, high) for field, low, high in self.parts()]
+        return query.And(ranges) if len(ranges) > 1 else ranges[0]
+
+    def mask(self, days: dict[str, np.ndarray]) -> np.ndarray:
+        """Which documents pass, from their ``start`` and ``end`` days (-1 where a document has none,
+        which no bound lets through, as a missing field matches no range in Whoosh)."""
+        passing = None
+        for field, low, high in self.parts():
+            values = days[field]
+            part = values >= (low if low is not None else 0)
+            if high is not None:
+                part &= values <= high
+            passing = part if passing is None else passing & part
+        return passing
