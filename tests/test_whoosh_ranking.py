@@ -56,7 +56,7 @@ def whoosh_ranking(text: str) -> tuple[int, list[tuple[int, float]]]:
     engine = get_backend()
     snapshot = engine._current()
     text_query, _ = engine._parse(text, snapshot.searcher)
-    matched, ranked = snapshot.score(text_query, snapshot.with_status(("published",)), ARTICLES)
+    matched, ranked = snapshot.score(text_query, snapshot.status_mask(("published",)), ARTICLES)
     return len(matched), [(snapshot.article_id(docnum), score) for docnum, score in ranked]
 
 

@@ -80,9 +80,3 @@ class FacetTable:
         present = np.flatnonzero(counts)
         order = present[np.argsort(-counts[present], kind="stable")]
         return [(self.values[code], int(counts[code])) for code in order]
-
-
-def matched_documents(matched: Iterable[int]) -> np.ndarray:
-    """The matched document numbers as an array, for ``FacetTable.count``."""
-    matched = matched if isinstance(matched, (set, frozenset, list, tuple)) else list(matched)
-    return np.fromiter(matched, dtype=np.intp, count=len(matched))

@@ -29,9 +29,9 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, reduce
 from html import escape
-from itertools import accumulate, compress, islice
+from itertools import accumulate, islice
 from operator import itemgetter
 from pathlib import Path
 
@@ -56,7 +56,7 @@ from archive.search.base import (
     SearchResults,
 )
 from archive.search.cache import SizedCache
-from archive.search.facets import FacetTable, matched_documents
+from archive.search.facets import FacetTable
 
 logger = logging.getLogger(__name__)
 
@@ -393,11 +393,12 @@ class WhooshBackend(BaseSearchBackend):
             matched, ranked = snapshot.score(text_query, allowed, limit)
         else:
             if every:
-                matched = allowed
+                matched = np.flatnonzero(allowed)
             elif terms is not None:
                 matched = terms.matches(allowed)
             else:
-                matched = allowed.intersection(text_query.docs(snapshot.searcher))
+                found = np.fromiter(text_query.docs(snapshot.searcher), dtype=np.intp)
+                matched = np.unique(found[allowed[found]])
             if scored:
                 ranked = terms.rank(matched, limit) if first < len(matched) else []
             else:
@@ -425,13 +426,12 @@ class WhooshBackend(BaseSearchBackend):
             suggestion = self._correction(search_query, snapshot, text_query, allowed)
         return SearchResults(hits=hits, total=len(matched), facets=facets, notice=notice, suggestion=suggestion)
 
-    def _allowed(self, snapshot: "_Snapshot", search_query: SearchQuery, date_filters: list) -> set[int]:
-        """Documents that pass every structured filter; each filter's set is cached for the generation."""
-        allowed = snapshot.with_status(search_query.statuses)
-        for filter_query in sorted(self._filters(search_query) + date_filters, key=repr):
-            allowed = allowed & snapshot.docs(filter_query)
-            if not allowed:
-                break
+    def _allowed(self, snapshot: "_Snapshot", search_query: SearchQuery, date_filters: list) -> np.ndarray:
+        """A mask of the documents that pass every structured filter; each filter's mask is cached for
+        the generation, and combining them is a few array operations whatever their sizes."""
+        allowed = snapshot.status_mask(search_query.statuses)
+        for filter_query in self._filters(search_query) + date_filters:
+            allowed = allowed & snapshot.filter_mask(filter_query)
         return allowed
 
     def _parse(self, text: str, searcher) -> tuple[query.Query, str]:
@@ -504,7 +504,7 @@ class WhooshBackend(BaseSearchBackend):
             filters.append(date_query)
         return filters
 
-    def _correction(self, search_query: SearchQuery, snapshot: "_Snapshot", text_query, allowed: set[int]) -> str:
+    def _correction(self, search_query: SearchQuery, snapshot: "_Snapshot", text_query, allowed: np.ndarray) -> str:
         """A corrected query, offered only for words the index lacks and only if it finds something."""
         searcher = snapshot.searcher
         reader = searcher.reader()
@@ -513,7 +513,7 @@ class WhooshBackend(BaseSearchBackend):
             for token in text_query.all_tokens()
             if token.fieldname in TEXT_FIELDS and not any((field, token.text) in reader for field in TEXT_FIELDS)
         ]
-        if not unknown or not allowed:
+        if not unknown or not allowed.any():
             return ""
         dictionary = reader.corrector("words")
         corrected = searcher.correct_query(
@@ -530,7 +530,7 @@ class WhooshBackend(BaseSearchBackend):
         candidate, _ = self._parse(text, searcher)
         if candidate is query.NullQuery:
             return ""
-        return corrected.string if any(docnum in allowed for docnum in candidate.docs(searcher)) else ""
+        return corrected.string if any(allowed[docnum] for docnum in candidate.docs(searcher)) else ""
 
     # Introspection
 
@@ -561,7 +561,7 @@ class WhooshBackend(BaseSearchBackend):
         docnum = searcher.document_number(id=str(article_id))
         if docnum is None:
             return []
-        allowed = set(snapshot.with_status(statuses))  # Whoosh takes a set, not a frozenset
+        allowed = snapshot.with_status(statuses)
         allowed.discard(docnum)
         results = searcher.more_like(docnum, "body", text=snapshot.body(docnum), top=limit, filter=allowed)
         return [Hit(article_id=snapshot.article_id(hit.docnum), score=float(hit.score or 0.0)) for hit in results]
@@ -586,10 +586,10 @@ class _Snapshot:
         self.rows = self._facet_rows(previous.segment_rows if previous is not None else {})
         self._known_facets = previous.segment_facets if previous is not None else {}
         self._meta = reader.column_reader("meta") if reader.has_column("meta") else None
-        self.live = self._live_documents()
-        self._filters: OrderedDict[str, frozenset[int]] = OrderedDict()
-        self._by_status: dict[tuple, frozenset[int]] = {}
-        self._date_order: dict[bool, list[int]] = {}
+        self.live_mask = self._live_mask()
+        self._filters: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._by_status: dict[tuple, np.ndarray] = {}
+        self._date_order: dict[bool, np.ndarray] = {}
         self._counts: dict[tuple, dict] = {}
         self._norms: dict[str, np.ndarray] = {}
         self._facet_tables: dict[str, FacetTable] = {}
@@ -617,14 +617,12 @@ class _Snapshot:
         """Facet rows by segment id, for the next generation to reuse."""
         return {key: rows for key, _, rows in self._segments if key is not None}
 
-    def _live_documents(self) -> frozenset[int]:
-        deleted = [
-            offset + docnum
-            for leaf, offset in self.searcher.leaf_searchers()
-            if leaf.reader().has_deletions()
-            for docnum in leaf.reader().deleted_docs_set
-        ]
-        return frozenset(range(self.searcher.doc_count_all())).difference(deleted)
+    def _live_mask(self) -> np.ndarray:
+        live = np.ones(self.searcher.doc_count_all(), dtype=bool)
+        for leaf, offset in self.searcher.leaf_searchers():
+            if leaf.reader().has_deletions():
+                live[np.fromiter(leaf.reader().deleted_docs_set, dtype=np.intp) + offset] = False
+        return live
 
     def article_id(self, docnum: int) -> int:
         return self._meta[docnum][0]
@@ -632,31 +630,33 @@ class _Snapshot:
     def body(self, docnum: int) -> str:
         return self.searcher.stored_fields(docnum).get("body", "")
 
-    def with_status(self, statuses: tuple[str, ...]) -> frozenset[int]:
+    def status_mask(self, statuses: tuple[str, ...]) -> np.ndarray:
+        """The live documents with one of ``statuses`` (all of them for none)."""
         key = tuple(sorted(statuses))
         if not key:
-            return self.live
+            return self.live_mask
         if key not in self._by_status:
-            # compress and map keep the walk over every document in C: this runs after every write.
+            # map keeps the walk over every document in C: this runs after every write.
             having = map(frozenset(key).__contains__, map(itemgetter(STATUS), self.rows))
-            self._by_status[key] = self.live.intersection(compress(range(len(self.rows)), having))
+            self._by_status[key] = self.live_mask & np.fromiter(having, dtype=bool, count=len(self.rows))
         return self._by_status[key]
 
-    def docs(self, filter_query: "query.Query | DateFilter") -> frozenset[int]:
-        """The documents a filter matches; the last few dozen filters are remembered."""
+    def with_status(self, statuses: tuple[str, ...]) -> set[int]:
+        return set(np.flatnonzero(self.status_mask(statuses)).tolist())
+
+    def filter_mask(self, filter_query: "query.Query | DateFilter") -> np.ndarray:
+        """The documents a filter matches, as a mask; the last few dozen filters are remembered."""
         key = repr(filter_query)
         with self._lock:
             if key in self._filters:
                 self._filters.move_to_end(key)
                 return self._filters[key]
-        if isinstance(filter_query, DateFilter):
-            days = self.days
-            if days is None:
-                found = frozenset(filter_query.whoosh_query().docs(self.searcher))
-            else:
-                found = frozenset(np.flatnonzero(filter_query.mask(days)).tolist())
+        if isinstance(filter_query, DateFilter) and self.days is not None:
+            found = filter_query.mask(self.days)
         else:
-            found = frozenset(filter_query.docs(self.searcher))
+            whoosh_query = filter_query.whoosh_query() if isinstance(filter_query, DateFilter) else filter_query
+            found = np.zeros(self.searcher.doc_count_all(), dtype=bool)
+            found[np.fromiter(whoosh_query.docs(self.searcher), dtype=np.intp)] = True
         with self._lock:
             self._filters[key] = found
             while len(self._filters) > FILTER_CACHE_SIZE:
@@ -677,11 +677,14 @@ class _Snapshot:
             for field, position in (("start", START), ("end", END))
         }
 
-    def score(self, text_query: query.Query, allowed: set[int], limit: int) -> tuple[set[int], list[tuple[int, float]]]:
+    def score(
+        self, text_query: query.Query, allowed: np.ndarray, limit: int
+    ) -> tuple[np.ndarray, list[tuple[int, float]]]:
         """Every allowed match and the best ``limit`` of them by score, in one pass over the postings."""
         collector = _MatchRecorder(collectors.TopCollector(limit=limit, usequality=False, replace=0), allowed)
         self.searcher.search_with_collector(text_query, collector)
-        return collector.matched, [(hit.docnum, float(hit.score or 0.0)) for hit in collector.results()]
+        matched = np.fromiter(sorted(collector.matched), dtype=np.intp, count=len(collector.matched))
+        return matched, [(hit.docnum, float(hit.score or 0.0)) for hit in collector.results()]
 
     def term_postings(self, fieldname: str, text: str, *, positions: bool = False) -> "_Postings":
         """One term's postings in every segment, deleted documents included, with each document's
@@ -741,7 +744,7 @@ class _Snapshot:
             self._norms[fieldname] = norms
         return norms
 
-    def by_date(self, matched: set[int], *, newest: bool, limit: int) -> list[int]:
+    def by_date(self, matched: np.ndarray, *, newest: bool, limit: int) -> list[int]:
         """The first ``limit`` matches by published date; undated articles come last either way."""
         rows = self.rows
 
@@ -753,16 +756,14 @@ class _Snapshot:
 
         if len(matched) < DATE_ORDER_THRESHOLD:
             chooser = heapq.nlargest if newest else heapq.nsmallest
-            return chooser(limit, matched, key=key)
+            return chooser(limit, matched.tolist(), key=key)
         if newest not in self._date_order:
-            self._date_order[newest] = sorted(self.live, key=key, reverse=newest)
-        chosen = []
-        for docnum in self._date_order[newest]:
-            if docnum in matched:
-                chosen.append(docnum)
-                if len(chosen) == limit:
-                    break
-        return chosen
+            live = np.flatnonzero(self.live_mask).tolist()
+            self._date_order[newest] = np.array(sorted(live, key=key, reverse=newest), dtype=np.intp)
+        order = self._date_order[newest]
+        wanted = np.zeros(len(self.live_mask), dtype=bool)
+        wanted[matched] = True
+        return order[wanted[order]][:limit].tolist()
 
     def remembered(self, key, compute):
         with self._lock:
@@ -797,11 +798,10 @@ class _Snapshot:
             self._facet_tables[key] = table
         return table
 
-    def count_facets(self, matched: set[int], wanted: list[str]) -> dict[str, list[FacetCount]]:
+    def count_facets(self, matched: np.ndarray, wanted: list[str]) -> dict[str, list[FacetCount]]:
         """Counts per value, most frequent first and equal counts in value order."""
-        documents = matched_documents(matched)
         return {
-            key: [FacetCount(value=value, count=count) for value, count in self.facet_table(key).count(documents)]
+            key: [FacetCount(value=value, count=count) for value, count in self.facet_table(key).count(matched)]
             for key in wanted
         }
 
@@ -824,7 +824,7 @@ def _length_codes(lengths, doccount: int) -> Iterable[int]:
 class _MatchRecorder(collectors.WrappingCollector):
     """Passes on the allowed documents only, and remembers each one: the total and the facets need them all."""
 
-    def __init__(self, child, allowed: set[int] | frozenset[int]):
+    def __init__(self, child, allowed: np.ndarray):
         super().__init__(child)
         self.allowed = allowed
         self.matched: set[int] = set()
@@ -833,7 +833,7 @@ class _MatchRecorder(collectors.WrappingCollector):
         child, allowed, matched, offset = self.child, self.allowed, self.matched, self.offset
         for sub_docnum in child.matches():
             docnum = offset + sub_docnum
-            if docnum in allowed:
+            if allowed[docnum]:
                 matched.add(docnum)
                 child.collect(sub_docnum)
 
@@ -860,7 +860,7 @@ class _TermTree:
         self.snapshot = snapshot
         self.query = text_query
         self._postings: dict[tuple[str, str], _Postings] = {}
-        self._matches: dict[int, set[int]] = {}
+        self._matches: dict[int, np.ndarray] = {}
 
     @classmethod
     def of(cls, text_query: query.Query, snapshot: "_Snapshot") -> "_TermTree | None":
@@ -869,16 +869,17 @@ class _TermTree:
             return None
         return cls(snapshot, text_query)
 
-    def matches(self, allowed: set[int] | frozenset[int]) -> set[int]:
+    def matches(self, allowed: np.ndarray) -> np.ndarray:
+        """The allowed documents the words match, in ascending order; ``allowed`` is a mask."""
         return self._match(self.query, allowed)
 
-    def rank(self, matched: set[int], limit: int) -> list[tuple[int, float]]:
+    def rank(self, matched: np.ndarray, limit: int) -> list[tuple[int, float]]:
         """The best ``limit`` of ``matched``, highest score first and ties in index order, like Whoosh.
 
         Scores are computed for all the matches at once with numpy, in the
         same float64 operations and order as Python would do them one by one.
         """
-        docs = np.fromiter(matched, dtype=np.intp, count=len(matched))
+        docs = matched
         scores = self._score(self.query, docs)
         if len(docs) > limit:
             lowest = np.partition(scores, len(scores) - limit)[len(scores) - limit]
@@ -894,21 +895,28 @@ class _TermTree:
             self._postings[key] = self.snapshot.term_postings(fieldname, text, positions=positions)
         return self._postings[key]
 
-    def _match(self, node: query.Query, allowed) -> set[int]:
+    def _match(self, node: query.Query, allowed: np.ndarray) -> np.ndarray:
         if type(node) is query.Term:
-            found = allowed.intersection(self._term(node.fieldname, node.text).id_list)
+            ids = self._term(node.fieldname, node.text).ids
+            found = ids[allowed[ids]]
         elif type(node) is query.Phrase:
             words = [self._term(node.fieldname, word, positions=True) for word in node.words]
             decode = _positions_decoder(self.snapshot.searcher.schema[node.fieldname].format)
-            candidates = sorted(allowed.intersection(*(word.id_list for word in words)))
-            found = {
-                docnum
-                for docnum, *encoded in zip(candidates, *(word.values_of(candidates) for word in words), strict=True)
-                if _in_sequence([decode(value) for value in encoded])
-            }
+            candidates = reduce(_intersection, (word.ids for word in words[1:]), words[0].ids[allowed[words[0].ids]])
+            candidates = candidates.tolist()
+            found = np.array(
+                [
+                    docnum
+                    for docnum, *encoded in zip(
+                        candidates, *(word.values_of(candidates) for word in words), strict=True
+                    )
+                    if _in_sequence([decode(value) for value in encoded])
+                ],
+                dtype=np.intp,
+            )
         else:
             parts = [self._match(child, allowed) for child in node.subqueries]
-            found = parts[0].intersection(*parts[1:]) if type(node) is query.And else set().union(*parts)
+            found = reduce(_intersection, parts) if type(node) is query.And else np.unique(np.concatenate(parts))
         self._matches[id(node)] = found
         return found
 
@@ -931,10 +939,7 @@ class _TermTree:
         return scores
 
     def _matched_by(self, node: query.Query, docs: np.ndarray) -> np.ndarray:
-        matched = self._matches[id(node)]
-        mask = np.zeros(self.snapshot.searcher.doc_count_all(), dtype=bool)
-        mask[np.fromiter(matched, dtype=np.intp, count=len(matched))] = True
-        return mask[docs]
+        return np.isin(docs, self._matches[id(node)], assume_unique=True)
 
     def _term_scores(self, fieldname: str, text: str, docs: np.ndarray) -> np.ndarray:
         """BM25F of one term for each of ``docs`` (0.0 where the term is absent)."""
@@ -958,11 +963,6 @@ class _Postings:
     ids: np.ndarray
     weights: np.ndarray
     values: list[bytes] | None
-
-    @cached_property
-    def id_list(self) -> list[int]:
-        """The numbers as Python ints, for set operations with the allowed documents."""
-        return self.ids.tolist()
 
     def values_of(self, docs: list[int]) -> list[bytes]:
         """The encoded positions of ``docs``, all of which have the term, in their order: only the
@@ -1015,6 +1015,11 @@ def _read_segment_postings(reader, fieldname: str, btext: bytes, *, positions: b
     return _SegmentPostings(
         np.array(ids, dtype=np.intp), np.array(weights, dtype=np.float64), tuple(values) if positions else None
     )
+
+
+def _intersection(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Document numbers in both ascending arrays of distinct numbers."""
+    return np.intersect1d(first, second, assume_unique=True)
 
 
 def _terms_and_phrases(node: query.Query) -> bool:
