@@ -845,9 +845,10 @@ class _TermTree:
     Python call per posting and node, which cost 50-120 ms for common words at
     90,000 articles; its block-quality shortcut is no way out, as it dropped
     high-scoring documents from the top of such queries. Here the matches
-    are set operations on each term's document numbers (exact totals and
-    facets; a phrase also checks its words' positions in the documents that
-    have them all), and only the allowed matches are scored, with Whoosh's
+    are array operations on each term's sorted document numbers and the
+    mask of allowed documents (exact totals and facets; a phrase also checks
+    its words' positions in the documents that have them all), and only the
+    allowed matches are scored, with Whoosh's
     BM25F formula combined as its matchers combine it: a term's score where
     it matches, a phrase's the sum of its words' scores in its field, added
     up through AND and OR, times any boost. Whoosh orders those additions per
