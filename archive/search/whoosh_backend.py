@@ -397,8 +397,9 @@ class WhooshBackend(BaseSearchBackend):
             elif terms is not None:
                 matched = terms.matches(allowed)
             else:
-                found = np.fromiter(text_query.docs(snapshot.searcher), dtype=np.intp)
-                matched = np.unique(found[allowed[found]])
+                found = np.zeros(len(allowed), dtype=bool)
+                found[np.fromiter(text_query.docs(snapshot.searcher), dtype=np.intp)] = True
+                matched = np.flatnonzero(found & allowed)
             if scored:
                 ranked = terms.rank(matched, limit) if first < len(matched) else []
             else:
@@ -917,7 +918,13 @@ class _TermTree:
             )
         else:
             parts = [self._match(child, allowed) for child in node.subqueries]
-            found = reduce(_intersection, parts) if type(node) is query.And else np.unique(np.concatenate(parts))
+            if type(node) is query.And:
+                found = reduce(_intersection, parts)
+            else:  # marking a mask is many times faster than np.unique for the tens of thousands of an OR
+                union = np.zeros(len(allowed), dtype=bool)
+                for part in parts:
+                    union[part] = True
+                found = np.flatnonzero(union)
         self._matches[id(node)] = found
         return found
 
