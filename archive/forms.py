@@ -6,6 +6,7 @@ with a message saying so, and the rest of the search goes ahead.
 """
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from urllib.parse import quote_plus
@@ -72,6 +73,22 @@ class SearchParams:
         updated = tuple(v for v in current if v != value) if value in current else (*current, value)
         return self.with_changes(**{name: updated})
 
+    def toggled_querystrings(self, name: str, values: Iterable) -> list[str]:
+        """``toggled(name, value).querystring()`` for each of ``values``, with the other parameters'
+        part of the query string built once: a search page lists about a hundred facet options."""
+        key = FILTER_KEYS[name]
+        pairs = self.with_changes(**{name: ()}).query_pairs()
+        earlier = {"q", *list(FILTER_KEYS.values())[: list(FILTER_KEYS).index(name)]}
+        cut = next((i for i, (pair_key, _) in enumerate(pairs) if pair_key not in earlier), len(pairs))
+        head, tail = (_joined(part) for part in (pairs[:cut], pairs[cut:]))
+        current = getattr(self, name)
+        strings = []
+        for value in values:
+            updated = tuple(v for v in current if v != value) if value in current else (*current, value)
+            parts = [part for part in (head, _joined([(key, str(v)) for v in updated]), tail) if part]
+            strings.append("?" + "&".join(parts) if parts else "")
+        return strings
+
     def query_pairs(self) -> list[tuple[str, str]]:
         pairs = [("q", self.text)] if self.text else []
         pairs += [("actor", str(pk)) for pk in self.actors]
@@ -96,7 +113,14 @@ class SearchParams:
         """``urlencode`` of the pairs, with each word quoted once per process: a search page links to
         about a hundred states that share most of their pairs."""
         pairs = self.query_pairs()
-        return "?" + "&".join(f"{_quoted(key)}={_quoted(value)}" for key, value in pairs) if pairs else ""
+        return "?" + _joined(pairs) if pairs else ""
+
+
+FILTER_KEYS = {"actors": "actor", "places": "place", "tags": "tag", "sources": "source"}
+
+
+def _joined(pairs: list[tuple[str, str]]) -> str:
+    return "&".join(f"{_quoted(key)}={_quoted(value)}" for key, value in pairs)
 
 
 @lru_cache(maxsize=4096)

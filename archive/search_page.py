@@ -208,15 +208,16 @@ def facet_groups(params: SearchParams, results: SearchResults) -> list[FacetGrou
 
     def options(items, name, key=str):
         chosen = getattr(params, name)
+        values = [key(item.value) for item in items]
         return [
             FacetOption(
                 label=item.label,
                 count=item.count,
-                url=path + params.toggled(name, key(item.value)).querystring(),
-                selected=key(item.value) in chosen,
+                url=path + querystring,
+                selected=value in chosen,
                 detail=item.detail if name != "actors" else "",
             )
-            for item in items
+            for item, value, querystring in zip(items, values, params.toggled_querystrings(name, values), strict=True)
         ]
 
     def top(key: str, chosen) -> list:

@@ -441,3 +441,21 @@ def test_search_links_encode_every_value_as_a_form_would():
 
     assert params.querystring() == "?" + urlencode(params.query_pairs())
     assert parse_qsl(params.querystring()[1:]) == params.query_pairs()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        SearchParams(),
+        SearchParams(text="cocoa", actors=(3,), places=(7, 9), tags=("a&b",), sort="newest", page=4),
+        SearchParams(sources=("Reuters",), date_from="1987-03", date_to="1987-04", per_page=50),
+        SearchParams(text="x=1+2 Zürich", tags=("grain",), date_mode="within"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [("actors", [3, 5]), ("places", [9, 11]), ("tags", ["a&b", "tin"]), ("sources", ["Reuters", "AP / UPI"])],
+)
+def test_facet_option_links_are_the_toggled_states_links(params, name, values):
+    """The links built together for a facet's options are each the link of the state with that value toggled."""
+    assert params.toggled_querystrings(name, values) == [params.toggled(name, value).querystring() for value in values]
