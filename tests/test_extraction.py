@@ -337,3 +337,12 @@ def test_person_named_only_by_surname_needs_more_mentions():
     assert "Helmut Kohl" in _actors(_run(lead + "Chancellor Helmut " + later), threshold=0.6)
     four = lead + later + " Kohl later left for Paris."
     assert "Helmut Kohl" in _actors(_run(four), threshold=0.6)
+
+
+def test_person_the_story_opens_with_is_central():
+    """'President Reagan announced ...' opens the story with its subject; the same name later in the lead does not."""
+    _person("Ronald Reagan")
+    opens = _run("President Reagan announced that the tariffs would end. Officials welcomed the move.")
+    assert "Ronald Reagan" in _actors(opens, threshold=0.6)
+    later = _run("The tariffs will end, officials said after meeting President Reagan. Traders welcomed the move.")
+    assert "Ronald Reagan" not in _actors(later, threshold=0.6)

@@ -25,6 +25,8 @@ INITIALS_RE = re.compile(r"(?:[^\W\d_]\.)+")
 # The capitalised words (and 'and', '&') that may stand between a name and 'Corp' in a company's name.
 COMPANY_TAIL_RE = re.compile(r"(?:[ \t]*\n?[ \t]*(?:[A-Z][\w&.-]*(?!['\w])|and|&)){1,4}")
 COMPANY_SUFFIXES = {"corp", "inc", "co", "ltd", "plc"}
+# The capitalised words (a title, a name, and the 'of' in 'Chancellor of the Exchequer') a story may open with.
+OPENING_RE = re.compile(r"\s*(?:(?:[A-Z][\w.'\u2019&-]*|of|the|and|for)\s+)*")
 ATTRIBUTIVE_RE = re.compile(
     r"(?:'s)?\s+(?:administration|government|cabinet|era|years|doctrine|presidency|plan|initiative)\b", re.I
 )
@@ -105,9 +107,16 @@ def extract(
         else:
             merged[proposal.key] = proposal
     lead_end = _lead_end(body)
+    opening_end = 0 if is_shouting(body) else OPENING_RE.match(body).end()
     for proposal in merged.values():
         if proposal.kind in SALIENT_KINDS:
-            _settle(proposal, lead_end, surname_only=resolver.named_by_surname_only(proposal.actor_id))
+            person = proposal.kind == SuggestionKind.NEW_PERSON or resolver.is_person(proposal.actor_id)
+            _settle(
+                proposal,
+                lead_end,
+                opening_end if person else 0,
+                surname_only=resolver.named_by_surname_only(proposal.actor_id),
+            )
     return sorted(merged.values(), key=lambda p: (-p.confidence, p.kind, repr(p.key[1:4])))
 
 
@@ -159,19 +168,23 @@ def _lead_end(body: str) -> int:
     return len(body)
 
 
-def _settle(proposal: Proposal, lead_end: int, *, surname_only: bool = False) -> None:
+def _settle(proposal: Proposal, lead_end: int, opening_end: int = 0, *, surname_only: bool = False) -> None:
     """How sure the words name the record, times how central the record is to the story.
 
     An access point describes what a story is about: a place in the dateline
     or the title, or named in the lead (the first sentence) or again and
     again, matters more than one named in passing at the end ("against the
-    U.S. dollar").
+    U.S. dollar"). ``opening_end`` is where the capitalised words that open a
+    story end, for a person (0 for anything else).
     """
     fields = {item["field"] for item in proposal.evidence}
-    lead = any(item["field"] == "body" and item["start"] < lead_end for item in proposal.evidence)
-    if fields & {"title", "dateline"} or (lead and proposal.kind == SuggestionKind.NEW_PERSON):
-        # A person the records do not know yet, introduced in the lead, is who the story is about; a known
-        # leader named once in the lead is more often quoted in passing.
+    body_starts = [item["start"] for item in proposal.evidence if item["field"] == "body"]
+    lead = any(start < lead_end for start in body_starts)
+    opens = any(start < opening_end for start in body_starts)
+    if fields & {"title", "dateline"} or opens or (lead and proposal.kind == SuggestionKind.NEW_PERSON):
+        # A person the records do not know yet, introduced in the lead, is who the story is about, and so is
+        # anyone the story opens with ('President Reagan announced ...'); a known leader named once later in
+        # the lead is more often quoted in passing.
         salience = 1.0
     else:
         # Measured on Reuters stories (people, outside the title): one mention after the lead is right one time in
@@ -218,6 +231,9 @@ class _Resolver:
         for name in self.mentions.keys() - found.keys():
             found[name] = self._resolve_field(name)
         return [proposal for name in self.mentions for proposal in found[name]]
+
+    def is_person(self, actor_id: int | None) -> bool:
+        return actor_id is not None and self.index.actors[actor_id].type == ActorType.PERSON
 
     def named_by_surname_only(self, actor_id: int | None) -> bool:
         """Whether the text names this person only by surname ('Reagan'), never in full ('Ronald Reagan')."""
