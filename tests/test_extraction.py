@@ -346,3 +346,10 @@ def test_person_the_story_opens_with_is_central():
     assert "Ronald Reagan" in _actors(opens, threshold=0.6)
     later = _run("The tariffs will end, officials said after meeting President Reagan. Traders welcomed the move.")
     assert "Ronald Reagan" not in _actors(later, threshold=0.6)
+
+
+def test_aide_named_after_a_person_is_not_the_person():
+    """'REAGAN AIDE' and 'a Reagan aide said' speak of the aide, as 'the Reagan administration' of a government."""
+    _person("Ronald Reagan")
+    proposals = _run("A Reagan aide said the talks would go on.", title="REAGAN AIDE OPTIMISTIC ON VETO")
+    assert "Ronald Reagan" not in _actors(proposals, threshold=0)

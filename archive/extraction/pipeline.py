@@ -27,8 +27,11 @@ COMPANY_TAIL_RE = re.compile(r"(?:[ \t]*\n?[ \t]*(?:[A-Z][\w&.-]*(?!['\w])|and|&
 COMPANY_SUFFIXES = {"corp", "inc", "co", "ltd", "plc"}
 # The capitalised words (a title, a name, and the 'of' in 'Chancellor of the Exchequer') a story may open with.
 OPENING_RE = re.compile(r"\s*(?:(?:[A-Z][\w.'\u2019&-]*|of|the|and|for)\s+)*")
+# 'the Reagan administration', 'the Baker plan', 'a Reagan aide': words that speak of something else.
 ATTRIBUTIVE_RE = re.compile(
-    r"(?:'s)?\s+(?:administration|government|cabinet|era|years|doctrine|presidency|plan|initiative)\b", re.I
+    r"(?:(?:'s)?\s+(?:administration|government|cabinet|era|years|doctrine|presidency|plan|initiative)"
+    r"|\s+(?:aides?|spokes(?:man|woman)))\b",
+    re.I,
 )
 
 
@@ -261,7 +264,8 @@ class _Resolver:
         people = [e for e in entries if e.record == "actor" and self.index.actors[e.pk].type == ActorType.PERSON]
         in_company = not f.case_blind and _inside_company_name(f.text, mention.start, mention.end)
         if people and (ATTRIBUTIVE_RE.match(f.text, mention.end) or in_company):
-            # 'the Reagan administration' speaks of a government, 'Wilson Foods Corp' of a company, not of the person.
+            # 'the Reagan administration' speaks of a government, 'a Reagan aide' of an aide, 'Wilson Foods Corp' of a
+            # company, not of the person.
             entries = [e for e in entries if e not in people]
             people = []
         surnames = [e for e in people if e.kind == SURNAME]
