@@ -353,3 +353,13 @@ def test_aide_named_after_a_person_is_not_the_person():
     _person("Ronald Reagan")
     proposals = _run("A Reagan aide said the talks would go on.", title="REAGAN AIDE OPTIMISTIC ON VETO")
     assert "Ronald Reagan" not in _actors(proposals, threshold=0)
+
+
+def test_surname_before_a_stock_symbol_or_an_organisation_word_is_not_the_person():
+    """'Baker <BKO>' is a company with its stock symbol; in a capitals headline 'THATCHER PARTY' is a party."""
+    _person("James Baker")
+    _person("Margaret Thatcher")
+    company = _run("Baker <BKO> said it would sell its pump unit.")
+    assert "James Baker" not in _actors(company, threshold=0)
+    party = _run("The Conservatives lead the polls by nine points.", title="THATCHER PARTY HAS NINE POINT POLL LEAD")
+    assert "Margaret Thatcher" not in _actors(party, threshold=0)

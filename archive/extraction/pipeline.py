@@ -25,6 +25,8 @@ INITIALS_RE = re.compile(r"(?:[^\W\d_]\.)+")
 # The capitalised words (and 'and', '&') that may stand between a name and 'Corp' in a company's name.
 COMPANY_TAIL_RE = re.compile(r"(?:[ \t]*\n?[ \t]*(?:[A-Z][\w&.-]*(?!['\w])|and|&)){1,4}")
 COMPANY_SUFFIXES = {"corp", "inc", "co", "ltd", "plc"}
+# 'Baker <BKO>': a company followed by its stock symbol.
+TICKER_RE = re.compile(r"[ \t]*<[A-Z][\w.]*>")
 # The capitalised words (a title, a name, and the 'of' in 'Chancellor of the Exchequer') a story may open with.
 OPENING_RE = re.compile(r"\s*(?:(?:[A-Z][\w.'\u2019&-]*|of|the|and|for)\s+)*")
 # 'the Reagan administration', 'the Baker plan', 'a Reagan aide': words that speak of something else.
@@ -262,8 +264,7 @@ class _Resolver:
             entries = [e for e in entries if not self._opens_longer_name(f, mention, e)]
         person_context, other_first_name = self._person_context(f, mention)
         people = [e for e in entries if e.record == "actor" and self.index.actors[e.pk].type == ActorType.PERSON]
-        in_company = not f.case_blind and _inside_company_name(f.text, mention.start, mention.end)
-        if people and (ATTRIBUTIVE_RE.match(f.text, mention.end) or in_company):
+        if people and (ATTRIBUTIVE_RE.match(f.text, mention.end) or _names_company(f, mention)):
             # 'the Reagan administration' speaks of a government, 'a Reagan aide' of an aide, 'Wilson Foods Corp' of a
             # company, not of the person.
             entries = [e for e in entries if e not in people]
@@ -406,6 +407,21 @@ class _Resolver:
 
 def _followed_by_capital(text: str, end: int) -> bool:
     return end + 1 < len(text) and text[end] == " " and text[end + 1].isupper()
+
+
+def _names_company(f: _Field, mention: Mention) -> bool:
+    """Whether these words are a company's name: before its stock symbol, or inside its full name.
+
+    In a headline in capitals every word looks like a name's, so there only the stock symbol or the next word
+    ('BAKER INTERNATIONAL', 'THATCHER PARTY') tells.
+    """
+    if TICKER_RE.match(f.text, mention.end):
+        return True
+    if f.case_blind:
+        following, _, gap = next_word(f.text, mention.end)
+        following = following.lower()
+        return not gap.strip() and (following in ORGANISATION_HEADS or following in ("international", "int'l"))
+    return _inside_company_name(f.text, mention.start, mention.end)
 
 
 def _inside_company_name(text: str, start: int, end: int) -> bool:
