@@ -225,23 +225,19 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0))
 
 
-def _write(writer, documents: list[dict], remove: Iterable[int]) -> None:
-    """Delete the committed entries of these ids, then add the documents.
+def _write(writer, reader, documents: list[dict], remove: Iterable[int]) -> None:
+    """Delete the committed entries of these ids, found through ``reader`` (the writer's), then add the documents.
 
-    The entries are looked up in one reader for the whole batch: Whoosh's
-    ``update_document`` opens a reader of every segment for each document,
-    which cost more than indexing it once an index had a few dozen segments.
+    One reader serves the whole batch: Whoosh's ``update_document`` opens a
+    reader of every segment for each document, which cost more than indexing
+    it once an index had a few dozen segments.
     """
     ids = {str(pk) for pk in remove} | {str(document["id"]) for document in documents}
-    reader = writer.reader()
-    try:
-        for leaf, base in reader.leaf_readers():
-            for value in ids:
-                if ("id", value) in leaf:
-                    for docnum in leaf.postings("id", value).all_ids():
-                        writer.delete_document(base + docnum)
-    finally:
-        reader.close()
+    for leaf, base in reader.leaf_readers():
+        for value in ids:
+            if ("id", value) in leaf:
+                for docnum in leaf.postings("id", value).all_ids():
+                    writer.delete_document(base + docnum)
     for document in documents:
         writer.add_document(**to_whoosh(document))
 
@@ -269,7 +265,7 @@ class _BulkWriter:
 
     def __init__(self, backend: "WhooshBackend"):
         self.backend = backend
-        self.writer = None
+        self.writer, self.reader = None, None
         self.written: set[str] = set()
 
     def index(self, documents: Iterable[dict], *, remove: Iterable[int] = ()) -> None:
@@ -283,8 +279,10 @@ class _BulkWriter:
             self.writer = self.backend._writer(
                 self.backend._open(), **_writer_options(PARALLEL_WRITE_THRESHOLD, self.backend.writer_memory_mb)
             )
+            # The committed segments do not change while the writer is open: one reader serves every batch.
+            self.reader = self.writer.reader()
         try:
-            _write(self.writer, documents, remove)
+            _write(self.writer, self.reader, documents, remove)
         except Exception as exc:
             self.cancel()
             raise SearchBackendError(f"writing {len(documents)} documents failed: {exc}") from exc
@@ -292,13 +290,15 @@ class _BulkWriter:
 
     def commit(self) -> None:
         if self.writer is not None:
+            self.reader.close()
             self.writer.commit(merge=False)
-        self.writer, self.written = None, set()
+        self.writer, self.reader, self.written = None, None, set()
 
     def cancel(self) -> None:
         if self.writer is not None:
+            self.reader.close()
             self.writer.cancel()
-        self.writer, self.written = None, set()
+        self.writer, self.reader, self.written = None, None, set()
 
 
 class WhooshBackend(BaseSearchBackend):
@@ -355,7 +355,11 @@ class WhooshBackend(BaseSearchBackend):
             return
         writer = self._writer(self._open(), **_writer_options(len(documents), self.writer_memory_mb))
         try:
-            _write(writer, documents, remove)
+            reader = writer.reader()
+            try:
+                _write(writer, reader, documents, remove)
+            finally:
+                reader.close()
         except Exception as exc:
             writer.cancel()
             raise SearchBackendError(f"writing {len(documents)} documents failed: {exc}") from exc
