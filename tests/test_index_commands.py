@@ -218,6 +218,25 @@ def test_an_article_queued_twice_during_a_session_is_indexed_once_in_its_latest_
     assert run("check_index")[0] == 0
 
 
+def test_a_session_that_finds_the_index_locked_leaves_its_updates_queued_with_the_reason(monkeypatch):
+    """Another writer holds the index: nothing is lost, and the next session indexes the rows."""
+    from whoosh import index as whoosh_index
+
+    monkeypatch.setattr(indexing, "BACKGROUND_MAX_WAIT", 0)
+    get_backend().search(SearchQuery())  # creates the index
+    articles = ArticleFactory.create_batch(2, body="Cocoa shipment.")
+    holder = whoosh_index.open_dir(str(get_backend().path)).writer()
+    try:
+        assert indexing._session(_finished_import(), limit=10, batch_size=10, parent_pid=os.getppid()) == 0
+    finally:
+        holder.cancel()
+    assert {row.last_error for row in PendingIndexUpdate.objects.all()} == {"index locked by another writer"}
+
+    indexing._index_worker(_finished_import(), 10, os.getppid())
+    assert get_backend().search(SearchQuery(text="cocoa")).total == len(articles)
+    assert PendingIndexUpdate.objects.count() == 0
+
+
 def test_background_indexing_compacts_the_index_when_it_ends(monkeypatch):
     """An import ends with no more than ``COMPACT_SEGMENTS`` segments, whatever it found."""
     monkeypatch.setattr(whoosh_backend, "_cores", lambda: 1)

@@ -315,9 +315,11 @@ def _session(stop, *, limit: int, batch_size: int, parent_pid: int) -> int:
                 indexed, removed = apply_updates({article_id for _, article_id in rows}, writer=writer)
                 written += indexed + removed
     except SearchBackendError as exc:
-        if not isinstance(exc, IndexLocked):
+        # The rows stay queued, with the reason, for the next session or the import's last drain.
+        locked = isinstance(exc, IndexLocked)
+        if not locked:
             logger.error("Index update failed for %s queued updates: %s", len(row_ids), exc)
-        _record_failure(row_ids, str(exc) if not isinstance(exc, IndexLocked) else "index locked by another writer")
+        _record_failure(row_ids, "index locked by another writer" if locked else str(exc))
         time.sleep(BACKGROUND_MAX_WAIT)
         return 0
     _applied(row_ids, rebuilding=rebuilding)
