@@ -1,5 +1,8 @@
 """rebuild_index and check_index: the tools that prove the index matches the database."""
 
+import os
+import threading
+
 import pytest
 from django.core.management import call_command
 
@@ -148,6 +151,105 @@ def test_background_indexing_leaves_the_queue_for_the_next_run_when_interrupted(
         raise KeyboardInterrupt
     indexing.process_queue()
     assert get_backend().search(SearchQuery(text="cocoa")).total == 3
+    assert run("check_index")[0] == 0
+
+
+def _segment_sizes() -> list[int]:
+    reader = get_backend()._current().searcher.reader()
+    return sorted(leaf.doc_count_all() for leaf, _ in reader.leaf_readers())
+
+
+def _finished_import():
+    """The stop signal of an import that has queued everything: a worker drains the queue and returns."""
+    stop = threading.Event()
+    stop.set()
+    return stop
+
+
+def test_background_indexer_writes_sessions_that_grow_with_the_import(monkeypatch):
+    """Each session commits once, without merging, and may write as many articles as all before it."""
+    monkeypatch.setattr(indexing, "SESSION_FIRST", 2)
+    monkeypatch.setattr(indexing, "SESSION_MAX", 4)
+    monkeypatch.setattr(whoosh_backend, "_cores", lambda: 1)
+    articles = ArticleFactory.create_batch(11, body="Cocoa shipment.")
+
+    indexing._index_worker(_finished_import(), 1, os.getppid())
+
+    assert _segment_sizes() == [2, 2, 3, 4]
+    assert get_backend().search(SearchQuery(text="cocoa", per_page=20)).total == len(articles)
+    assert PendingIndexUpdate.objects.count() == 0
+    assert run("check_index")[0] == 0
+
+
+def test_an_interrupted_session_leaves_its_updates_queued(monkeypatch):
+    """Rows go only once their session has committed: an interruption mid-session leaves them all for the re-run."""
+    monkeypatch.setattr(indexing, "SESSION_FIRST", 10)
+    ArticleFactory.create_batch(4, body="Cocoa shipment.")
+    original = indexing.apply_updates
+    calls = []
+
+    def interrupted(article_ids, *, writer=None):
+        calls.append(article_ids)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return original(article_ids, writer=writer)
+
+    monkeypatch.setattr(indexing, "apply_updates", interrupted)
+    indexing._index_worker(_finished_import(), 1, os.getppid())
+
+    assert get_backend().fingerprints() == {}
+    assert PendingIndexUpdate.objects.count() == 4
+    monkeypatch.setattr(indexing, "apply_updates", original)
+    indexing._index_worker(_finished_import(), 1, os.getppid())
+    assert PendingIndexUpdate.objects.count() == 0
+    assert run("check_index")[0] == 0
+
+
+def test_an_article_queued_twice_during_a_session_is_indexed_once_in_its_latest_state():
+    """A later change of an article the session has already written replaces it."""
+    article = ArticleFactory(title="Lead stocks")
+    Article.objects.filter(pk=article.pk).update(title="Nickel stocks")
+    PendingIndexUpdate.objects.create(article_id=article.pk)
+
+    indexing._index_worker(_finished_import(), 1, os.getppid())
+
+    assert get_backend().search(SearchQuery(text="lead")).total == 0
+    assert get_backend().search(SearchQuery(text="nickel")).total == 1
+    assert run("check_index")[0] == 0
+
+
+def test_a_session_that_finds_the_index_locked_leaves_its_updates_queued_with_the_reason(monkeypatch):
+    """Another writer holds the index: nothing is lost, and the next session indexes the rows."""
+    from whoosh import index as whoosh_index
+
+    monkeypatch.setattr(indexing, "BACKGROUND_MAX_WAIT", 0)
+    get_backend().search(SearchQuery())  # creates the index
+    articles = ArticleFactory.create_batch(2, body="Cocoa shipment.")
+    holder = whoosh_index.open_dir(str(get_backend().path)).writer()
+    try:
+        assert indexing._session(_finished_import(), limit=10, batch_size=10, parent_pid=os.getppid()) == 0
+    finally:
+        holder.cancel()
+    assert {row.last_error for row in PendingIndexUpdate.objects.all()} == {"index locked by another writer"}
+
+    indexing._index_worker(_finished_import(), 10, os.getppid())
+    assert get_backend().search(SearchQuery(text="cocoa")).total == len(articles)
+    assert PendingIndexUpdate.objects.count() == 0
+
+
+def test_background_indexing_compacts_the_index_when_it_ends(monkeypatch):
+    """An import ends with no more than ``COMPACT_SEGMENTS`` segments, whatever it found."""
+    monkeypatch.setattr(whoosh_backend, "_cores", lambda: 1)
+    monkeypatch.setattr(whoosh_backend, "COMPACT_SEGMENTS", 2)
+    for n in range(4):
+        with get_backend().bulk() as writer:
+            writer.index([_document(ArticleFactory(body=f"Cocoa shipment {n}."))])
+
+    with indexing.background_indexing():
+        ArticleFactory(body="Cocoa shipment.")
+
+    assert len(_segment_sizes()) == 2
+    assert get_backend().search(SearchQuery(text="cocoa")).total == 5
     assert run("check_index")[0] == 0
 
 

@@ -120,3 +120,96 @@ def test_date_filters_agree_whether_answered_from_the_tables_or_from_an_older_in
 
     assert from_tables == expected
     assert {names[hit.article_id] for hit in engine.search(search).hits} == expected
+
+
+def segment_sizes(engine) -> list[int]:
+    reader = engine._current().searcher.reader()
+    return sorted(leaf.doc_count_all() for leaf, _ in reader.leaf_readers())
+
+
+def test_a_bulk_block_commits_once_at_its_end_and_merges_nothing(monkeypatch):
+    """Batches in one block become one segment when it ends, searchable from then on; earlier blocks'
+    small segments stay unmerged."""
+    monkeypatch.setattr(whoosh_backend, "_cores", lambda: 1)
+    engine = get_backend()
+    for n in range(6):
+        with engine.bulk() as writer:
+            writer.index([article_document(ArticleFactory(title=f"Zinc report {n}"))])
+    with engine.bulk() as writer:
+        for n in range(3):
+            writer.index([article_document(ArticleFactory(title=f"Zinc outlook {n}"))])
+        # Searches meanwhile see what was committed before the block.
+        assert engine.search(SearchQuery(text="zinc", per_page=20)).total == 6
+
+    assert segment_sizes(engine) == [1, 1, 1, 1, 1, 1, 3]
+    assert engine.search(SearchQuery(text="zinc", per_page=20)).total == 9
+
+
+def test_an_article_written_twice_in_a_bulk_block_is_indexed_once_in_its_later_text():
+    """Whoosh cannot replace an uncommitted document, so the second version commits the first."""
+    article = ArticleFactory(title="Lead stocks")
+    engine = get_backend()
+    with engine.bulk() as writer:
+        writer.index([article_document(article)])
+        article.title = "Nickel stocks"
+        article.save()
+        writer.index([article_document(article)])
+
+    assert engine.search(SearchQuery(text="lead")).total == 0
+    assert [hit.article_id for hit in engine.search(SearchQuery(text="nickel")).hits] == [article.pk]
+    assert sorted(engine.fingerprints()) == [article.pk]
+
+
+def test_a_bulk_block_that_raises_writes_nothing():
+    """What the block held is dropped with it; the caller still has its queue rows."""
+    engine = get_backend()
+    with pytest.raises(KeyboardInterrupt), engine.bulk() as writer:
+        writer.index([article_document(ArticleFactory(title="Tin report"))])
+        raise KeyboardInterrupt
+    assert engine.fingerprints() == {}
+
+
+def test_a_bulk_write_replaces_and_removes_entries_of_earlier_segments():
+    """Entries committed before the block are found in every segment and replaced or removed."""
+    articles = [ArticleFactory(title=f"Copper report {n}", body="Copper output rose.") for n in range(4)]
+    engine = get_backend()
+    for article in articles[:3]:
+        engine.index([article_document(article)])
+    articles[1].body = "Copper output fell."
+    articles[1].save()
+    with engine.bulk() as writer:
+        writer.index([article_document(article) for article in articles[1:]], remove=[articles[0].pk])
+
+    assert sorted(engine.fingerprints()) == sorted(article.pk for article in articles[1:])
+    assert [hit.article_id for hit in engine.search(SearchQuery(text="fell")).hits] == [articles[1].pk]
+
+
+def test_compact_merges_the_smallest_segments_and_keeps_every_entry(monkeypatch):
+    """Down to ``COMPACT_SEGMENTS``: the smallest are folded into one, the largest are left as they are."""
+    monkeypatch.setattr(whoosh_backend, "_cores", lambda: 1)
+    monkeypatch.setattr(whoosh_backend, "COMPACT_SEGMENTS", 3)
+    engine = get_backend()
+    for size in (4, 1, 3, 1, 2):
+        with engine.bulk() as writer:
+            writer.index([article_document(ArticleFactory(title="Silver report")) for _ in range(size)])
+    before = engine.fingerprints()
+
+    engine.compact()
+
+    assert segment_sizes(engine) == [3, 4, 4]
+    assert engine.fingerprints() == before
+    assert engine.search(SearchQuery(text="silver", per_page=20)).total == 11
+
+
+def test_compact_leaves_few_segments_alone(monkeypatch):
+    """No merge at all while the index has no more than ``COMPACT_SEGMENTS``."""
+    monkeypatch.setattr(whoosh_backend, "_cores", lambda: 1)
+    monkeypatch.setattr(whoosh_backend, "COMPACT_SEGMENTS", 3)
+    engine = get_backend()
+    for size in (2, 1, 1):
+        with engine.bulk() as writer:
+            writer.index([article_document(ArticleFactory(title="Silver report")) for _ in range(size)])
+
+    engine.compact()
+
+    assert segment_sizes(engine) == [1, 1, 2]

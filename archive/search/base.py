@@ -7,6 +7,7 @@ reads a ``SearchResults``; it never sees the engine. Documents come from
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -99,6 +100,19 @@ class BaseSearchBackend:
 
     def remove(self, article_ids: Iterable[int]) -> None:
         self.index((), remove=article_ids)
+
+    @contextmanager
+    def bulk(self) -> Iterator["BaseSearchBackend"]:
+        """A writer for many batches in a row (an import): it offers ``index`` with the same meaning.
+
+        An engine may hold the batches until the block ends, to write them as
+        one; what it holds is lost if the block raises, so callers forget a
+        batch only after the block has ended. This one writes each batch at once.
+        """
+        yield self
+
+    def compact(self) -> None:
+        """Tidy up after bulk writes (an engine may have left its storage fragmented); by default nothing."""
 
     def search(self, query: SearchQuery) -> SearchResults:
         raise NotImplementedError("search backends must implement search()")

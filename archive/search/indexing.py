@@ -28,8 +28,12 @@ from archive.search.documents import article_documents
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-# Seconds a background indexer lets a part batch wait for more of the import.
+# Seconds a background indexer's session waits for more of the import before it commits what it has.
 BACKGROUND_MAX_WAIT = 5.0
+# Articles a background indexer's first session writes before it commits; each later session
+# may write as many as all the sessions before it, up to the last figure.
+SESSION_FIRST = 10_000
+SESSION_MAX = 100_000
 
 _local = threading.local()
 # Set while something else owns this process's queue: a background indexer, or a deferred bulk load.
@@ -127,21 +131,17 @@ def process_queue(
         try:
             indexed, removed = apply_updates({row.article_id for row in rows})
         except IndexLocked:
-            _record_failure(rows, "index locked by another writer")
+            _record_failure([row.pk for row in rows], "index locked by another writer")
             _schedule_retry()
             break
         except SearchBackendError as exc:
             logger.error("Index update failed for articles %s: %s", sorted({r.article_id for r in rows}), exc)
-            _record_failure(rows, str(exc))
+            _record_failure([row.pk for row in rows], str(exc))
             _schedule_retry()
             break
         report.indexed += indexed
         report.removed += removed
-        done = PendingIndexUpdate.objects.filter(pk__in=[row.pk for row in rows])
-        if rebuilding:
-            done.update(applied_to_live=True)
-        else:
-            done.delete()
+        _applied([row.pk for row in rows], rebuilding=rebuilding)
     report.left = PendingIndexUpdate.objects.filter(applied_to_live=False).count()
     return report
 
@@ -152,18 +152,30 @@ def flush() -> None:
         process_queue()
 
 
-def apply_updates(article_ids: set[int]) -> tuple[int, int]:
-    """Write the current state of these articles to the index in one batch; return (indexed, removed)."""
+def apply_updates(article_ids: set[int], *, writer=None) -> tuple[int, int]:
+    """Write the current state of these articles to the index (or to a backend's ``bulk()`` writer)
+    in one batch; return (indexed, removed)."""
     documents = article_documents(Article.objects.filter(pk__in=article_ids))
     gone = article_ids - {document["id"] for document in documents}
-    get_backend().index(documents, remove=gone)
+    (writer or get_backend()).index(documents, remove=gone)
     return len(documents), len(gone)
 
 
-def _record_failure(rows: list[PendingIndexUpdate], error: str) -> None:
-    PendingIndexUpdate.objects.filter(pk__in=[row.pk for row in rows]).update(
-        attempts=F("attempts") + 1, last_error=error[:1000]
-    )
+def _applied(row_ids: list[int], *, rebuilding: bool) -> None:
+    """Forget queue rows whose updates the index has committed; a rebuild in progress still needs them."""
+    for start in range(0, len(row_ids), BATCH_SIZE):
+        done = PendingIndexUpdate.objects.filter(pk__in=row_ids[start : start + BATCH_SIZE])
+        if rebuilding:
+            done.update(applied_to_live=True)
+        else:
+            done.delete()
+
+
+def _record_failure(row_ids: list[int], error: str) -> None:
+    for start in range(0, len(row_ids), BATCH_SIZE):
+        PendingIndexUpdate.objects.filter(pk__in=row_ids[start : start + BATCH_SIZE]).update(
+            attempts=F("attempts") + 1, last_error=error[:1000]
+        )
 
 
 def _schedule_retry() -> None:
@@ -197,21 +209,36 @@ def pending_count() -> int:
 
 
 @contextmanager
-def background_indexing(*, batch_size: int = 5000):
+def background_indexing(*, batch_size: int = 1000):
     """Index queued updates in a second process while this one keeps writing the database.
 
     A bulk import spends its time in two places, the database and the index
     writer; a worker process puts them on two cores. The queue is the only
     channel between them, so an interruption of either loses nothing: what
-    was not indexed stays queued for the next run.
+    was not indexed stays queued for the next run. The worker reads
+    ``batch_size`` queue rows at a time; when the block ends, what is left
+    is indexed here and the index is compacted.
     """
-    from django.db import connection, connections
+    from django.db import connection
 
     if connection.in_atomic_block or (connection.vendor == "sqlite" and connection.is_in_memory_db()):
         # A second process could not see this transaction's rows or this in-memory database.
         yield
-        process_queue(batch_size=batch_size)
-        return
+    else:
+        with _worker(batch_size):
+            yield
+    process_queue(batch_size=batch_size)
+    try:
+        get_backend().compact()
+    except SearchBackendError as exc:
+        # Nothing is lost: the index is whole, only in more pieces than it might be.
+        logger.warning("The index was not compacted after the import: %s", exc)
+
+
+@contextmanager
+def _worker(batch_size: int):
+    from django.db import connections
+
     connections.close_all()  # the worker must not share this process's database sockets
     stop = multiprocessing.get_context("fork").Event()
     worker = multiprocessing.get_context("fork").Process(
@@ -227,7 +254,6 @@ def background_indexing(*, batch_size: int = 5000):
         worker.join()
     if worker.exitcode != 0:
         logger.error("The background indexer stopped with status %s; indexing what is left here", worker.exitcode)
-    process_queue(batch_size=batch_size)
 
 
 @contextmanager
@@ -241,29 +267,63 @@ def deferred():
 
 
 def _index_worker(stop, batch_size: int, parent_pid: int) -> None:
-    """Index whole batches as the import queues them.
+    """Index the import's updates as it queues them, a session at a time.
 
-    Every commit leaves segments that later commits must merge, so a few
-    queued articles wait for more, though never longer than ``BACKGROUND_MAX_WAIT``.
+    Each session writes through one bulk writer until it has written as many
+    articles as the sessions before it (``SESSION_FIRST`` at first,
+    ``SESSION_MAX`` at most), so the index about doubles per commit and is
+    left in a few large pieces that need no merging, like a rebuild's.
     """
-    waiting_since = None
+    written = 0
     try:
         while os.getppid() == parent_pid:
             finishing = stop.is_set()
-            queued = pending_count()
-            if queued and waiting_since is None:
-                waiting_since = time.monotonic()
-            if queued >= batch_size:
-                process_queue(batch_size=batch_size, max_batches=1)
-            elif queued and (finishing or time.monotonic() - waiting_since >= BACKGROUND_MAX_WAIT):
-                process_queue(batch_size=batch_size)
-                waiting_since = None
+            if pending_count():
+                limit = min(max(written, SESSION_FIRST), SESSION_MAX)
+                written += _session(stop, limit=limit, batch_size=batch_size, parent_pid=parent_pid)
             elif finishing:
                 return
             else:
                 time.sleep(0.2)
     except KeyboardInterrupt:
         return
+
+
+def _session(stop, *, limit: int, batch_size: int, parent_pid: int) -> int:
+    """Queued updates through one bulk writer, taken as they come; their rows go once it has committed.
+
+    It ends at ``limit`` articles, or when nothing more was queued for
+    ``BACKGROUND_MAX_WAIT`` seconds or the import has finished. Returns the
+    number of articles it wrote (none if the index would not take them).
+    """
+    rebuilding = rebuild_marker().exists()
+    pending = PendingIndexUpdate.objects.filter(applied_to_live=False).order_by("pk")
+    row_ids: list[int] = []
+    written, last_row, idle_since = 0, 0, time.monotonic()
+    try:
+        with get_backend().bulk() as writer:
+            while written < limit:
+                rows = list(pending.filter(pk__gt=last_row).values_list("pk", "article_id")[:batch_size])
+                if not rows:
+                    ended = stop.is_set() or os.getppid() != parent_pid
+                    if ended or time.monotonic() - idle_since >= BACKGROUND_MAX_WAIT:
+                        break
+                    time.sleep(0.2)
+                    continue
+                idle_since, last_row = time.monotonic(), rows[-1][0]
+                row_ids += [pk for pk, _ in rows]
+                indexed, removed = apply_updates({article_id for _, article_id in rows}, writer=writer)
+                written += indexed + removed
+    except SearchBackendError as exc:
+        # The rows stay queued, with the reason, for the next session or the import's last drain.
+        locked = isinstance(exc, IndexLocked)
+        if not locked:
+            logger.error("Index update failed for %s queued updates: %s", len(row_ids), exc)
+        _record_failure(row_ids, "index locked by another writer" if locked else str(exc))
+        time.sleep(BACKGROUND_MAX_WAIT)
+        return 0
+    _applied(row_ids, rebuilding=rebuilding)
+    return written
 
 
 def document_batches(batch_size: int, queryset=None):

@@ -28,6 +28,7 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, lru_cache, reduce
 from html import escape
@@ -41,6 +42,7 @@ from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, Stem
 from whoosh.codec import whoosh3
 from whoosh.lang.porter import stem as porter_stem
 from whoosh.matching import FilterMatcher
+from whoosh.reading import SegmentReader
 from whoosh.support.charset import accent_map
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import LockError
@@ -110,6 +112,8 @@ FILTER_CACHE_SIZE = 64
 PARALLEL_WRITE_THRESHOLD = 1000
 # Documents a rebuild writes between checkpoints: fewer segments, against less work redone after an interruption.
 REBUILD_CHECKPOINT = 100_000
+# Segments ``compact`` leaves after bulk writes; a rebuild of 1,000,000 articles leaves twenty.
+COMPACT_SEGMENTS = 10
 
 
 def _analyzer():
@@ -224,6 +228,82 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0))
 
 
+def _write(writer, reader, documents: list[dict], remove: Iterable[int]) -> None:
+    """Delete the committed entries of these ids, found through ``reader`` (the writer's), then add the documents.
+
+    One reader serves the whole batch: Whoosh's ``update_document`` opens a
+    reader of every segment for each document, which cost more than indexing
+    it once an index had a few dozen segments.
+    """
+    ids = {str(pk) for pk in remove} | {str(document["id"]) for document in documents}
+    for leaf, base in reader.leaf_readers():
+        for value in ids:
+            if ("id", value) in leaf:
+                for docnum in leaf.postings("id", value).all_ids():
+                    writer.delete_document(base + docnum)
+    for document in documents:
+        writer.add_document(**to_whoosh(document))
+
+
+def _merge_smallest(writer, segments: list) -> list:
+    """A merge policy: fold the smallest segments into the writer's new one, keeping ``COMPACT_SEGMENTS`` - 1."""
+    ordered = sorted(segments, key=lambda segment: segment.doc_count_all())
+    merged, kept = ordered[: len(ordered) - COMPACT_SEGMENTS + 1], ordered[len(ordered) - COMPACT_SEGMENTS + 1 :]
+    for segment in merged:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return kept
+
+
+class _BulkWriter:
+    """Many batches through one writer, committed when the block ends, without merging segments.
+
+    Every commit leaves a segment per writer process, and Whoosh's merge
+    policy rewrites them again and again as the index grows; one writer per
+    block leaves segments as large as the block, as a rebuild does. Whoosh
+    cannot replace a document it has not committed, so an id written twice
+    in a block commits the writer before its second version.
+    """
+
+    def __init__(self, backend: "WhooshBackend"):
+        self.backend = backend
+        self.writer, self.reader = None, None
+        self.written: set[str] = set()
+
+    def index(self, documents: Iterable[dict], *, remove: Iterable[int] = ()) -> None:
+        documents, remove = list(documents), list(remove)
+        ids = {str(pk) for pk in remove} | {str(document["id"]) for document in documents}
+        if not ids:
+            return
+        if ids & self.written:
+            self.commit()
+        if self.writer is None:
+            self.writer = self.backend._writer(
+                self.backend._open(), **_writer_options(PARALLEL_WRITE_THRESHOLD, self.backend.writer_memory_mb)
+            )
+            # The committed segments do not change while the writer is open: one reader serves every batch.
+            self.reader = self.writer.reader()
+        try:
+            _write(self.writer, self.reader, documents, remove)
+        except Exception as exc:
+            self.cancel()
+            raise SearchBackendError(f"writing {len(documents)} documents failed: {exc}") from exc
+        self.written |= ids
+
+    def commit(self) -> None:
+        if self.writer is not None:
+            self.reader.close()
+            self.writer.commit(merge=False)
+        self.writer, self.reader, self.written = None, None, set()
+
+    def cancel(self) -> None:
+        if self.writer is not None:
+            self.reader.close()
+            self.writer.cancel()
+        self.writer, self.reader, self.written = None, None, set()
+
+
 class WhooshBackend(BaseSearchBackend):
     """Options: ``PATH`` (the index symlink), ``LOCK_TIMEOUT`` (seconds to wait for a writer),
     ``WRITER_MEMORY_MB`` (each writer process's buffer before it spills sorted runs to disk; Whoosh
@@ -275,19 +355,43 @@ class WhooshBackend(BaseSearchBackend):
     # Writing
 
     def index(self, documents: Iterable[dict], *, remove: Iterable[int] = ()) -> None:
-        documents, remove = list(documents), [str(pk) for pk in remove]
+        documents = list(documents)
         if not documents and not remove:
             return
         writer = self._writer(self._open(), **_writer_options(len(documents), self.writer_memory_mb))
         try:
-            for pk in remove:
-                writer.delete_by_term("id", pk)
-            for document in documents:
-                writer.update_document(**to_whoosh(document))
+            reader = writer.reader()
+            try:
+                _write(writer, reader, documents, remove)
+            finally:
+                reader.close()
         except Exception as exc:
             writer.cancel()
             raise SearchBackendError(f"writing {len(documents)} documents failed: {exc}") from exc
         writer.commit()
+
+    @contextmanager
+    def bulk(self) -> Iterator["_BulkWriter"]:
+        session = _BulkWriter(self)
+        try:
+            yield session
+        except BaseException:
+            session.cancel()
+            raise
+        session.commit()
+
+    def compact(self) -> None:
+        """Merge the smallest segments into one until at most ``COMPACT_SEGMENTS`` are left.
+
+        Bulk writes merge nothing, so an import leaves a few segments per
+        session, and a run of small imports one each; merging only the
+        smallest keeps this cheap while searches never open many.
+        """
+        writer = self._writer(self._open(), limitmb=self.writer_memory_mb, compound=False)
+        if len(writer.segments) <= COMPACT_SEGMENTS:
+            writer.cancel()
+            return
+        writer.commit(mergetype=_merge_smallest)
 
     def clear(self) -> None:
         with self._lock:
