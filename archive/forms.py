@@ -69,9 +69,7 @@ class SearchParams:
 
     def toggled(self, name: str, value) -> "SearchParams":
         """Add ``value`` to the filter ``name`` (actors, places, tags, sources), or remove it if present."""
-        current = getattr(self, name)
-        updated = tuple(v for v in current if v != value) if value in current else (*current, value)
-        return self.with_changes(**{name: updated})
+        return self.with_changes(**{name: _toggle(getattr(self, name), value)})
 
     def toggled_querystrings(self, name: str, values: Iterable) -> list[str]:
         """``toggled(name, value).querystring()`` for each of ``values``, with the other parameters'
@@ -84,8 +82,7 @@ class SearchParams:
         current = getattr(self, name)
         strings = []
         for value in values:
-            updated = tuple(v for v in current if v != value) if value in current else (*current, value)
-            parts = [part for part in (head, _joined([(key, str(v)) for v in updated]), tail) if part]
+            parts = [part for part in (head, _joined([(key, str(v)) for v in _toggle(current, value)]), tail) if part]
             strings.append("?" + "&".join(parts) if parts else "")
         return strings
 
@@ -117,6 +114,10 @@ class SearchParams:
 
 
 FILTER_KEYS = {"actors": "actor", "places": "place", "tags": "tag", "sources": "source"}
+
+
+def _toggle(current: tuple, value) -> tuple:
+    return tuple(v for v in current if v != value) if value in current else (*current, value)
 
 
 def _joined(pairs: list[tuple[str, str]]) -> str:

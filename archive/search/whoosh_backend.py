@@ -989,8 +989,7 @@ class _TermTree:
         Scores are computed for all the matches at once with numpy, in the
         same float64 operations and order as Python would do them one by one.
         """
-        docs = matched
-        scores = self._score(self.query, docs)
+        docs, scores = matched, self._score(self.query, matched)
         if len(docs) > limit:
             lowest = np.partition(scores, len(scores) - limit)[len(scores) - limit]
             best = scores >= lowest
