@@ -180,3 +180,11 @@ def test_a_hyphenated_candidate_matches_the_list():
     assert _in_vocabulary("Ahmed Abu-Bakr", vocabulary) == "Ahmed Abu Bakr"
     assert _in_vocabulary("Paul\nVolcker", vocabulary) == "Volcker"
     assert _in_vocabulary("Ahmed Hassan", vocabulary) is None
+
+
+def test_a_candidate_with_a_compound_surname_matches_the_list():
+    """The list gives some by a compound surname alone: the candidate 'Gerhard de Kock' is the listed 'De Kock'."""
+    vocabulary = {"de kock": "De Kock", "james baker": "James Baker"}
+    assert _in_vocabulary("Gerhard de Kock", vocabulary) == "De Kock"
+    assert _in_vocabulary("James Baker", vocabulary) == "James Baker"
+    assert _in_vocabulary("Gerhard Kock", vocabulary) is None

@@ -204,8 +204,14 @@ def _vocabulary_key(name: str) -> str:
 
 
 def _in_vocabulary(candidate: str, vocabulary: dict[str, str]) -> str | None:
-    key = _vocabulary_key(candidate)
-    return vocabulary.get(key) or vocabulary.get(key.split()[-1]) if key.split() else None
+    """The listed name the candidate's full name, or its surname, is on the list as.
+
+    The list gives most people by surname ('volcker'), some by a compound
+    surname ('de-kock'), so the candidate's last words are tried from the
+    longest to the last one alone.
+    """
+    words = _vocabulary_key(candidate).split()
+    return next((vocabulary[key] for i in range(len(words)) if (key := " ".join(words[i:])) in vocabulary), None)
 
 
 def evaluate(
