@@ -4,10 +4,10 @@ import datetime as dt
 
 import pytest
 
-from archive.search import get_backend, whoosh_backend
+from archive.search import get_backend, whoosh_backend, whoosh_schema
 from archive.search.base import SearchQuery
 from archive.search.documents import article_document
-from archive.search.whoosh_backend import to_whoosh
+from archive.search.whoosh_schema import to_whoosh
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -112,7 +112,7 @@ def test_date_filters_agree_whether_answered_from_the_tables_or_from_an_older_in
 
     def without_end_day(document):
         fields_ = to_whoosh(document)
-        return {**fields_, "facets": fields_["facets"][: whoosh_backend.END]}
+        return {**fields_, "facets": fields_["facets"][: whoosh_schema.END]}
 
     monkeypatch.setattr(whoosh_backend, "to_whoosh", without_end_day)
     engine.index([article_document(article) for article in articles.values()])
