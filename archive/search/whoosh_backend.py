@@ -112,14 +112,18 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0))
 
 
-def _write(writer, reader, documents: list[dict], remove: Iterable[int]) -> None:
-    """Delete the committed entries of these ids, found through ``reader`` (the writer's), then add the documents.
+def _batch_ids(documents: list[dict], remove: Iterable[int]) -> set[str]:
+    """The ids a write replaces or removes, as the ``id`` field holds them."""
+    return {str(pk) for pk in remove} | {str(document["id"]) for document in documents}
+
+
+def _write(writer, reader, documents: list[dict], ids: set[str]) -> None:
+    """Delete the committed entries of ``ids``, found through ``reader`` (the writer's), then add the documents.
 
     One reader serves the whole batch: Whoosh's ``update_document`` opens a
     reader of every segment for each document, which cost more than indexing
     it once an index had a few dozen segments.
     """
-    ids = {str(pk) for pk in remove} | {str(document["id"]) for document in documents}
     for leaf, base in reader.leaf_readers():
         for value in ids:
             if ("id", value) in leaf:
@@ -156,8 +160,8 @@ class _BulkWriter:
         self.written: set[str] = set()
 
     def index(self, documents: Iterable[dict], *, remove: Iterable[int] = ()) -> None:
-        documents, remove = list(documents), list(remove)
-        ids = {str(pk) for pk in remove} | {str(document["id"]) for document in documents}
+        documents = list(documents)
+        ids = _batch_ids(documents, remove)
         if not ids:
             return
         if ids & self.written:
@@ -169,7 +173,7 @@ class _BulkWriter:
             # The committed segments do not change while the writer is open: one reader serves every batch.
             self.reader = self.writer.reader()
         try:
-            _write(self.writer, self.reader, documents, remove)
+            _write(self.writer, self.reader, documents, ids)
         except Exception as exc:
             self.cancel()
             raise SearchBackendError(f"writing {len(documents)} documents failed: {exc}") from exc
@@ -246,7 +250,7 @@ class WhooshBackend(BaseSearchBackend):
         try:
             reader = writer.reader()
             try:
-                _write(writer, reader, documents, remove)
+                _write(writer, reader, documents, _batch_ids(documents, remove))
             finally:
                 reader.close()
         except Exception as exc:
