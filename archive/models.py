@@ -7,10 +7,12 @@ one actor, not two strings.
 
 import calendar
 import datetime as dt
+import json
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -201,6 +203,20 @@ class PlaceName(models.Model):
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=ArticleStatus.PUBLISHED)
+
+    def with_ids(self, ids: list[int]):
+        """The articles among ``ids``, sent as one parameter where the database can unpack it.
+
+        An admin search hands over up to 10,000 ids, and the list page runs
+        five queries over them: Django compiles an ``IN`` list one value at a
+        time, which took longer than running the queries.
+        """
+        vendor = connections[self.db].vendor
+        if vendor == "postgresql":
+            return self.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [list(ids)]))
+        if vendor == "sqlite":
+            return self.filter(pk__in=RawSQL("SELECT value FROM json_each(%s)", [json.dumps(list(ids))]))
+        return self.filter(pk__in=ids)
 
 
 class Article(models.Model):

@@ -125,6 +125,15 @@ def test_admin_search_box_uses_the_full_text_index(admin_client, sigonella):
     assert with_other_text.pk not in listed
 
 
+def test_articles_with_ids_are_those_ids_whatever_the_number(db):
+    """The admin search's ids go to the database as one parameter: the right rows come back, none or thousands."""
+    articles = ArticleFactory.create_batch(3)
+    wanted = [articles[2].pk, articles[0].pk, 10**9]
+    assert set(Article.objects.with_ids(wanted)) == {articles[0], articles[2]}
+    assert not Article.objects.with_ids([]).exists()
+    assert Article.objects.with_ids([articles[1].pk, *range(10**9, 10**9 + 20_000)]).get() == articles[1]
+
+
 def test_admin_search_box_survives_a_malformed_query(admin_client, sigonella):
     """An unbalanced quote never gives an error page: it is searched as plain words, with a notice saying so."""
     response = admin_client.get(reverse("admin:archive_article_changelist"), {"q": '"drones'})

@@ -124,7 +124,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
         ids = self._search_ids(request, text)
         if ids is None:
             return queryset.none(), False
-        return queryset.filter(pk__in=ids), False
+        return queryset.with_ids(ids), False
 
     def _search_ids(self, request, text: str) -> list[int] | None:
         """The matching ids, searched once per request however often the admin asks (an action asks twice)."""
