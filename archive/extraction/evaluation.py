@@ -204,7 +204,7 @@ def _vocabulary_key(name: str) -> str:
 
 
 def _in_vocabulary(candidate: str, vocabulary: dict[str, str]) -> str | None:
-    """The listed name the candidate's full name, or its surname, is on the list as.
+    """The list's name for the candidate, found by its full name or by its surname.
 
     The list gives most people by surname ('volcker'), some by a compound
     surname ('de-kock'), so the candidate's last words are tried from the
