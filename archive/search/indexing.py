@@ -161,10 +161,15 @@ def apply_updates(article_ids: set[int], *, writer=None) -> tuple[int, int]:
     return len(documents), len(gone)
 
 
+def _queue_rows(row_ids: list[int]):
+    """The queue rows with these ids, a chunk at a time: a session's ids would overflow one ``IN`` list."""
+    for start in range(0, len(row_ids), BATCH_SIZE):
+        yield PendingIndexUpdate.objects.filter(pk__in=row_ids[start : start + BATCH_SIZE])
+
+
 def _applied(row_ids: list[int], *, rebuilding: bool) -> None:
     """Forget queue rows whose updates the index has committed; a rebuild in progress still needs them."""
-    for start in range(0, len(row_ids), BATCH_SIZE):
-        done = PendingIndexUpdate.objects.filter(pk__in=row_ids[start : start + BATCH_SIZE])
+    for done in _queue_rows(row_ids):
         if rebuilding:
             done.update(applied_to_live=True)
         else:
@@ -172,10 +177,8 @@ def _applied(row_ids: list[int], *, rebuilding: bool) -> None:
 
 
 def _record_failure(row_ids: list[int], error: str) -> None:
-    for start in range(0, len(row_ids), BATCH_SIZE):
-        PendingIndexUpdate.objects.filter(pk__in=row_ids[start : start + BATCH_SIZE]).update(
-            attempts=F("attempts") + 1, last_error=error[:1000]
-        )
+    for failed in _queue_rows(row_ids):
+        failed.update(attempts=F("attempts") + 1, last_error=error[:1000])
 
 
 def _schedule_retry() -> None:
