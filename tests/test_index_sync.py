@@ -144,17 +144,17 @@ def test_deleting_an_actor_reindexes_its_articles(indexed):
 def test_locked_index_keeps_the_update_queued(indexed, monkeypatch):
     """When another writer holds the index the save still succeeds and the update waits in the queue."""
     backend = get_backend()
-    original = backend.index
+    original = backend.refresh
 
     def locked(*args, **kwargs):
         raise IndexLocked("the index is locked by another writer")
 
-    monkeypatch.setattr(backend, "index", locked)
+    monkeypatch.setattr(backend, "refresh", locked)
     article = indexed(lambda: ArticleFactory(body="Talks in Sabratha."))
     row = PendingIndexUpdate.objects.get(article_id=article.pk)
     assert (row.attempts, row.last_error) == (1, "index locked by another writer")
 
-    monkeypatch.setattr(backend, "index", original)
+    monkeypatch.setattr(backend, "refresh", original)
     report = indexing.process_queue()
     assert (report.indexed, report.left) == (1, 0)
     assert found("Sabratha") == [article.pk]
@@ -215,3 +215,19 @@ def test_locked_update_is_retried_in_the_background(settings):
         time.sleep(0.1)
     assert found("Sabratha") == [article.pk]
     assert PendingIndexUpdate.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_committed_save_never_reports_an_index_failure(monkeypatch, caplog):
+    """A save outside a transaction stands even when the index write fails in an unforeseen way: it stays queued."""
+    article = ArticleFactory(body="Talks in Sabratha.")
+
+    def vanished(*args, **kwargs):
+        raise FileNotFoundError("_MAIN_70.toc")
+
+    monkeypatch.setattr(get_backend(), "refresh", vanished)
+    article.title = "Talks resume in Sabratha"
+    article.save()
+    assert Article.objects.get(pk=article.pk).title == "Talks resume in Sabratha"
+    assert PendingIndexUpdate.objects.filter(article_id=article.pk).exists()
+    assert "its updates stay queued for a retry" in caplog.text

@@ -76,6 +76,10 @@ class IndexLocked(SearchBackendError):
     """Another writer holds the index; the caller should queue the update and retry."""
 
 
+class IndexUnreadable(SearchBackendError):
+    """The index files cannot be read (damaged or removed); ``manage.py rebuild_index`` repairs them."""
+
+
 ProgressCallback = Callable[[int], None]
 
 
@@ -101,6 +105,17 @@ class BaseSearchBackend:
     def remove(self, article_ids: Iterable[int]) -> None:
         self.index((), remove=article_ids)
 
+    def refresh(self, article_ids: set[int], load: Callable[[set[int]], list[dict]]) -> tuple[int, int]:
+        """Make these articles' entries match ``load(article_ids)``, their documents as the database holds them now.
+
+        Two writers may refresh the same article at once, each having read
+        its queue row; whichever commits last must also have read the
+        database last, or an older copy would replace a newer one. So an
+        engine calls ``load`` only once it holds its write lock (Whoosh), or
+        writes in the reader's own transaction. Returns (indexed, removed).
+        """
+        raise NotImplementedError("search backends must implement refresh()")
+
     @contextmanager
     def bulk(self) -> Iterator["BaseSearchBackend"]:
         """A writer for many batches in a row (an import): it offers ``index`` with the same meaning.
@@ -108,6 +123,7 @@ class BaseSearchBackend:
         An engine may hold the batches until the block ends, to write them as
         one; what it holds is lost if the block raises, so callers forget a
         batch only after the block has ended. This one writes each batch at once.
+        The writer offers ``refresh`` too, with the same ordering guarantee.
         """
         yield self
 

@@ -80,7 +80,7 @@ def _schedule_after_commit() -> None:
         return
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        process_queue()
+        _process_committed()
         return
     # One run per transaction drains everything it queued. A callback that
     # was rolled back (Django drops it) or has already run does not count.
@@ -98,7 +98,20 @@ class _ProcessQueueOnCommit:
 
     def __call__(self):
         self.ran = True
+        _process_committed()
+
+
+def _process_committed() -> None:
+    """Apply the queue after a change has committed: the change stands whatever happens here.
+
+    A failure must not reach the code that saved (it would report a committed
+    save as failed); the rows are still queued, so they are retried.
+    """
+    try:
         process_queue()
+    except Exception:
+        logger.exception("Applying the index queue after a commit failed; its updates stay queued for a retry")
+        _schedule_retry()
 
 
 @dataclass
@@ -154,11 +167,18 @@ def flush() -> None:
 
 def apply_updates(article_ids: set[int], *, writer=None) -> tuple[int, int]:
     """Write the current state of these articles to the index (or to a backend's ``bulk()`` writer)
-    in one batch; return (indexed, removed)."""
-    documents = article_documents(Article.objects.filter(pk__in=article_ids))
-    gone = article_ids - {document["id"] for document in documents}
-    (writer or get_backend()).index(documents, remove=gone)
-    return len(documents), len(gone)
+    in one batch; return (indexed, removed).
+
+    The documents are read by the backend once it holds its writer, never
+    before: a writer that waited for the lock would otherwise commit what
+    it read before another writer's newer copy, and the queue rows of both
+    would be gone.
+    """
+    return (writer or get_backend()).refresh(article_ids, _current_documents)
+
+
+def _current_documents(article_ids: set[int]) -> list[dict]:
+    return article_documents(Article.objects.filter(pk__in=article_ids))
 
 
 def _queue_rows(row_ids: list[int]):

@@ -20,13 +20,17 @@ import datetime as dt
 import json
 import logging
 import os
+import pickle
 import re
 import shutil
+import struct
 import threading
 import uuid
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from whoosh import index, qparser, query
@@ -40,6 +44,7 @@ from archive.search.base import (
     BaseSearchBackend,
     Hit,
     IndexLocked,
+    IndexUnreadable,
     SearchBackendError,
     SearchQuery,
     SearchResults,
@@ -59,6 +64,7 @@ from archive.search.whoosh_schema import (
 from archive.search.whoosh_snapshot import Snapshot, date_filter
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def _remember_missing_length_columns() -> None:
@@ -89,6 +95,20 @@ PARALLEL_WRITE_THRESHOLD = 1000
 REBUILD_CHECKPOINT = 100_000
 # Segments ``compact`` leaves after bulk writes; a rebuild of 1,000,000 articles leaves twenty.
 COMPACT_SEGMENTS = 10
+# What Whoosh raises when a file it reads was removed or damaged: bytes that fail to unzip, unpickle or unpack.
+READ_ERRORS = (
+    OSError,
+    EOFError,
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    struct.error,
+    zlib.error,
+    pickle.UnpicklingError,
+)
+# Tables of contents tried in a row when a concurrent commit removes each one as it is read.
+OPEN_ATTEMPTS = 5
 
 
 def _writer_options(documents: int, memory_mb: int) -> dict:
@@ -133,6 +153,25 @@ def _write(writer, reader, documents: list[dict], ids: set[str]) -> None:
         writer.add_document(**to_whoosh(document))
 
 
+def _load_holding_writer(cancel: Callable[[], None], load: Callable[[], list[dict]]) -> list[dict]:
+    """Read the documents while the writer holds the lock; if reading fails, let the lock go first."""
+    try:
+        return list(load())
+    except BaseException:
+        cancel()
+        raise
+
+
+def _commit(writer, **options) -> None:
+    """Commit, or free the lock and say why: a half-written segment is never referenced by a table of contents."""
+    try:
+        writer.commit(**options)
+    except Exception as exc:
+        if writer.writelock is not None:
+            writer.writelock.release()
+        raise SearchBackendError(f"committing the index failed: {exc}") from exc
+
+
 def _merge_smallest(writer, segments: list) -> list:
     """A merge policy: fold the smallest segments into the writer's new one, keeping ``COMPACT_SEGMENTS`` - 1."""
     ordered = sorted(segments, key=lambda segment: segment.doc_count_all())
@@ -162,8 +201,21 @@ class _BulkWriter:
     def index(self, documents: Iterable[dict], *, remove: Iterable[int] = ()) -> None:
         documents = list(documents)
         ids = _batch_ids(documents, remove)
+        if ids:
+            self._open_for(ids)
+            self._add(documents, ids)
+
+    def refresh(self, article_ids: set[int], load: Callable[[set[int]], list[dict]]) -> tuple[int, int]:
+        ids = {str(pk) for pk in article_ids}
         if not ids:
-            return
+            return 0, 0
+        self._open_for(ids)
+        documents = _load_holding_writer(self.cancel, lambda: load(article_ids))
+        self._add(documents, ids)
+        return len(documents), len(article_ids) - len(documents)
+
+    def _open_for(self, ids: set[str]) -> None:
+        """A writer that holds the lock and has committed any earlier version of ``ids``."""
         if ids & self.written:
             self.commit()
         if self.writer is None:
@@ -172,6 +224,8 @@ class _BulkWriter:
             )
             # The committed segments do not change while the writer is open: one reader serves every batch.
             self.reader = self.writer.reader()
+
+    def _add(self, documents: list[dict], ids: set[str]) -> None:
         try:
             _write(self.writer, self.reader, documents, ids)
         except Exception as exc:
@@ -180,10 +234,11 @@ class _BulkWriter:
         self.written |= ids
 
     def commit(self) -> None:
-        if self.writer is not None:
-            self.reader.close()
-            self.writer.commit(merge=False)
+        writer, reader = self.writer, self.reader
         self.writer, self.reader, self.written = None, None, set()
+        if writer is not None:
+            reader.close()
+            _commit(writer, merge=False)
 
     def cancel(self) -> None:
         if self.writer is not None:
@@ -232,7 +287,19 @@ class WhooshBackend(BaseSearchBackend):
         os.replace(temporary, self.path)
 
     def _open(self, directory: Path | None = None):
-        return index.open_dir(str(directory or self._live_dir()))
+        """The index at ``directory`` (the live one by default), read from its newest table of contents.
+
+        Another process's commit deletes the table of contents it replaces, so
+        one may vanish between being listed and being read: read the next.
+        """
+        for attempt in range(OPEN_ATTEMPTS):
+            try:
+                return index.open_dir(str(directory or self._live_dir()))
+            except FileNotFoundError as exc:
+                if attempt == OPEN_ATTEMPTS - 1:
+                    raise IndexUnreadable(f"the index at {self.path} cannot be opened: {exc}") from exc
+            except (OSError, ValueError, EOFError, index.EmptyIndexError) as exc:
+                raise IndexUnreadable(f"the index at {self.path} cannot be opened: {exc}") from exc
 
     def _writer(self, ix, **kwargs):
         try:
@@ -244,19 +311,30 @@ class WhooshBackend(BaseSearchBackend):
 
     def index(self, documents: Iterable[dict], *, remove: Iterable[int] = ()) -> None:
         documents = list(documents)
-        if not documents and not remove:
-            return
-        writer = self._writer(self._open(), **_writer_options(len(documents), self.writer_memory_mb))
+        if documents or remove:
+            self._write_once(len(documents), lambda: documents, _batch_ids(documents, remove))
+
+    def refresh(self, article_ids: set[int], load: Callable[[set[int]], list[dict]]) -> tuple[int, int]:
+        if not article_ids:
+            return 0, 0
+        documents = self._write_once(len(article_ids), lambda: load(article_ids), {str(pk) for pk in article_ids})
+        return len(documents), len(article_ids) - len(documents)
+
+    def _write_once(self, size: int, load: Callable[[], list[dict]], ids: set[str]) -> list[dict]:
+        """One writer, one commit; the documents are loaded only once the writer holds the lock."""
+        writer = self._writer(self._open(), **_writer_options(size, self.writer_memory_mb))
+        documents = _load_holding_writer(writer.cancel, load)
         try:
             reader = writer.reader()
             try:
-                _write(writer, reader, documents, _batch_ids(documents, remove))
+                _write(writer, reader, documents, ids)
             finally:
                 reader.close()
         except Exception as exc:
             writer.cancel()
             raise SearchBackendError(f"writing {len(documents)} documents failed: {exc}") from exc
-        writer.commit()
+        _commit(writer)
+        return documents
 
     @contextmanager
     def bulk(self) -> Iterator["_BulkWriter"]:
@@ -366,8 +444,35 @@ class WhooshBackend(BaseSearchBackend):
                 self._searcher_target = target
             return self._snapshot
 
+    def _read(self, operation: Callable[["Snapshot"], T]) -> T:
+        """Run ``operation`` on the open generation, one thread at a time, reopening it once if its files fail.
+
+        Whoosh's readers keep file positions and decoded blocks that threads
+        would trample, so a process answers one search at a time (each takes
+        milliseconds; more processes answer more at once). Another process's
+        commit may delete segment files this generation has not opened yet:
+        then the newest generation is opened and the operation run again. A
+        second failure means the files themselves cannot be read.
+        """
+        with self._lock:
+            try:
+                return operation(self._current())
+            except READ_ERRORS as exc:
+                logger.info("The index changed under a reader (%s: %s); reopening it", type(exc).__name__, exc)
+                self._close_searcher()
+            try:
+                return operation(self._current())
+            except READ_ERRORS as exc:
+                self._close_searcher()
+                raise IndexUnreadable(
+                    f"the index at {self.path} cannot be read ({type(exc).__name__}: {exc}); "
+                    "run `manage.py rebuild_index` to repair it"
+                ) from exc
+
     def search(self, search_query: SearchQuery) -> SearchResults:
-        snapshot = self._current()
+        return self._read(lambda snapshot: self._search(snapshot, search_query))
+
+    def _search(self, snapshot: "Snapshot", search_query: SearchQuery) -> SearchResults:
         text, date_filters, date_notice = self._extract_dates(search_query.text)
         text_query, notice = self._parse(text, snapshot.searcher)
         notice = " ".join(part for part in (date_notice, notice) if part)
@@ -530,17 +635,23 @@ class WhooshBackend(BaseSearchBackend):
 
     def fingerprints(self) -> dict[int, str]:
         """Read from the id column alone: a check of a large index must not load the search tables."""
-        with self._open().reader() as reader:
-            if not reader.has_column("meta"):
-                return {}
-            meta = reader.column_reader("meta")
-            return dict(meta[docnum] for docnum in reader.all_doc_ids())
+        try:
+            with self._open().reader() as reader:
+                if not reader.has_column("meta"):
+                    return {}
+                meta = reader.column_reader("meta")
+                return dict(meta[docnum] for docnum in reader.all_doc_ids())
+        except READ_ERRORS as exc:
+            raise IndexUnreadable(f"the index at {self.path} cannot be read ({type(exc).__name__}: {exc})") from exc
 
     def suggest_terms(self, prefix: str, limit: int = 10) -> list[str]:
         prefix = (prefix or "").strip().lower().translate(accent_map)
         if len(prefix) < 2:
             return []
-        reader = self._current().searcher.reader()
+        return self._read(lambda snapshot: self._suggest_terms(snapshot, prefix, limit))
+
+    def _suggest_terms(self, snapshot: "Snapshot", prefix: str, limit: int) -> list[str]:
+        reader = snapshot.searcher.reader()
         terms = []
         for term in reader.expand_prefix("words", prefix):
             word = term.decode() if isinstance(term, bytes) else term
@@ -550,7 +661,9 @@ class WhooshBackend(BaseSearchBackend):
         return [word for _, word in sorted(terms, key=lambda pair: (-pair[0], pair[1]))[:limit]]
 
     def more_like(self, article_id: int, limit: int = 5, statuses: tuple[str, ...] = ("published",)) -> list[Hit]:
-        snapshot = self._current()
+        return self._read(lambda snapshot: self._more_like(snapshot, article_id, limit, statuses))
+
+    def _more_like(self, snapshot: "Snapshot", article_id: int, limit: int, statuses: tuple[str, ...]) -> list[Hit]:
         searcher = snapshot.searcher
         docnum = searcher.document_number(id=str(article_id))
         if docnum is None:
