@@ -17,6 +17,7 @@ Whoosh's matchers (``Snapshot.score``).
 """
 
 import datetime as dt
+import fcntl
 import json
 import logging
 import os
@@ -360,7 +361,7 @@ class WhooshBackend(BaseSearchBackend):
         writer.commit(mergetype=_merge_smallest)
 
     def clear(self) -> None:
-        with self._lock:
+        with self._rebuild_lock(), self._lock:
             fresh = self._new_generation()
             index.create_in(str(fresh), self.schema)
             self._swap_to(fresh)
@@ -373,8 +374,25 @@ class WhooshBackend(BaseSearchBackend):
         merging segments over and over; memory is the writers' buffers, not
         the corpus. An interrupted rebuild resumes from the last checkpoint.
         """
+        with self._rebuild_lock():
+            yield from self._rebuild(batches_after, fresh=fresh)
+
+    @contextmanager
+    def _rebuild_lock(self):
+        """One rebuild at a time: two would write the same building directory. The kernel frees the lock
+        when its process dies, however it dies."""
+        self.generations.mkdir(parents=True, exist_ok=True)
+        with open(self.generations / "rebuild.lock", "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise SearchBackendError(f"another rebuild is running on {self.path}; wait for it to finish") from None
+            yield
+
+    def _rebuild(self, batches_after: Callable[[int], Iterable[list[dict]]], *, fresh: bool) -> Iterator[int]:
         building = self.generations / "building"
         progress_file = building / "progress.json"
+        self._remove_abandoned_generations()
         if fresh and building.exists():
             shutil.rmtree(building)
         if progress_file.exists():
@@ -415,6 +433,13 @@ class WhooshBackend(BaseSearchBackend):
         final.rmdir()
         building.rename(final)
         self._swap_to(final)
+
+    def _remove_abandoned_generations(self) -> None:
+        """Generations left by a rebuild killed between finishing and swapping: never live, never to be."""
+        live = self.path.resolve() if self.path.is_symlink() else None
+        for directory in self.generations.iterdir():
+            if directory.is_dir() and directory.name != "building" and directory != live:
+                shutil.rmtree(directory, ignore_errors=True)
 
     def _swap_to(self, directory: Path) -> None:
         previous = self.path.resolve() if self.path.is_symlink() else None

@@ -1,7 +1,8 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from archive.models import Article
+from archive.search.base import SearchBackendError
 from archive.search.indexing import rebuild_index
 
 
@@ -25,6 +26,9 @@ class Command(BaseCommand):
         try:
             for done in rebuild_index(fresh=fresh, batch_size=batch_size):
                 bar.update(done - bar.n)
+        except SearchBackendError as exc:
+            bar.close()
+            raise CommandError(f"The index was not rebuilt: {exc}.") from exc
         except KeyboardInterrupt:
             bar.close()
             self.stderr.write(f"Interrupted after {done} articles; run rebuild_index again to resume.")
