@@ -5,11 +5,13 @@ index directory, as web workers and a worker on one host do) and real
 threads. Each is bounded in count and time.
 """
 
+import json
 import multiprocessing
 import random
 import threading
 
 import pytest
+from django.core.management import call_command
 from django.db import connections
 
 from archive.models import Article, PendingIndexUpdate
@@ -61,11 +63,32 @@ def _edit_articles(writer: int, article_ids: list[int]) -> None:
 
 
 def _import_articles(count: int) -> None:
-    """An import beside the edits: new articles written and indexed in batches by the import's own path."""
+    """New articles written and indexed in batches by the import's own path, as the web server's saves do."""
     with indexing.collected():
         for number in range(count):
             ArticleFactory(title=f"Imported story {number}", body=f"Wheat harvest {number} in Kansas.")
     indexing.flush()
+
+
+def _import_command(path) -> None:
+    """``import_articles``, whose forked indexer holds the index through long bulk sessions."""
+    call_command("import_articles", str(path), "--publish", "--no-suggest", "--no-progress", "--batch-size", "50")
+
+
+def _jsonl(path, count: int):
+    lines = (
+        json.dumps(
+            {
+                "id": f"wire-{n}",
+                "title": f"Wheat harvest {n}",
+                "body": f"Kansas wheat harvest {n}.",
+                "published": "1987-03-02",
+            }
+        )
+        for n in range(count)
+    )
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 def _drain() -> None:
@@ -74,13 +97,14 @@ def _drain() -> None:
     indexing.process_queue()
 
 
-def test_concurrent_writers_lose_no_update():
+def test_concurrent_writers_lose_no_update(tmp_path):
     """Four processes editing overlapping articles and their tags, beside an import: every edit is in the index."""
     ids = [ArticleFactory(title=f"Story {n}", body=f"Crude oil prices {n}.").pk for n in range(ARTICLES)]
     indexing.process_queue()
+    feed = _jsonl(tmp_path / "feed.jsonl", 600)
 
     _run_processes(
-        lambda job: _edit_articles(job, ids) if job < WRITERS else _import_articles(200),
+        lambda job: _edit_articles(job, ids) if job < WRITERS else _import_command(feed),
         [(job,) for job in range(WRITERS + 1)],
     )
     _drain()
@@ -94,6 +118,7 @@ def test_concurrent_writers_lose_no_update():
             word, tag = f"w{writer}x{edit}", f"t{writer}x{edit}"
             assert backend.search(SearchQuery(text=word)).total == 1, word
             assert backend.search(SearchQuery(tags=(tag,))).total == 1, tag
+    assert backend.search(SearchQuery(text="kansas")).total == 600
 
 
 def test_threads_searching_while_another_process_commits():
