@@ -45,6 +45,7 @@ from archive.search.base import (
     SearchResults,
 )
 from archive.search.cache import SizedCache
+from archive.search.whoosh_check import problems, reading
 from archive.search.whoosh_highlight import Highlighter
 from archive.search.whoosh_matching import TermTree
 from archive.search.whoosh_schema import (
@@ -366,6 +367,7 @@ class WhooshBackend(BaseSearchBackend):
                 self._searcher_target = target
             return self._snapshot
 
+    @reading
     def search(self, search_query: SearchQuery) -> SearchResults:
         snapshot = self._current()
         text, date_filters, date_notice = self._extract_dates(search_query.text)
@@ -536,6 +538,7 @@ class WhooshBackend(BaseSearchBackend):
             meta = reader.column_reader("meta")
             return dict(meta[docnum] for docnum in reader.all_doc_ids())
 
+    @reading
     def suggest_terms(self, prefix: str, limit: int = 10) -> list[str]:
         prefix = (prefix or "").strip().lower().translate(accent_map)
         if len(prefix) < 2:
@@ -549,6 +552,7 @@ class WhooshBackend(BaseSearchBackend):
                 break
         return [word for _, word in sorted(terms, key=lambda pair: (-pair[0], pair[1]))[:limit]]
 
+    @reading
     def more_like(self, article_id: int, limit: int = 5, statuses: tuple[str, ...] = ("published",)) -> list[Hit]:
         snapshot = self._current()
         searcher = snapshot.searcher
@@ -559,3 +563,6 @@ class WhooshBackend(BaseSearchBackend):
         allowed.discard(docnum)
         results = searcher.more_like(docnum, "body", text=snapshot.body(docnum), top=limit, filter=allowed)
         return [Hit(article_id=snapshot.article_id(hit.docnum), score=float(hit.score or 0.0)) for hit in results]
+
+    def verify(self, *, deep: bool = False) -> list[str]:
+        return problems(self.path, self.schema, deep=deep)
