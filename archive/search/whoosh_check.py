@@ -38,8 +38,7 @@ READ_ERRORS = (
     FileFormatError,
     index.IndexError,
 )
-# Whoosh's postings reader raises a plain Exception for a damaged block's tag: the check, which only
-# reports, catches everything a damaged file can raise.
+# The check only reports, so it catches everything a damaged file can raise.
 CHECK_ERRORS = Exception
 REPAIR = "run `manage.py rebuild_index` to repair it"
 
@@ -51,7 +50,10 @@ def reading(method):
     def wrapper(backend, *args, **kwargs):
         try:
             return method(backend, *args, **kwargs)
-        except READ_ERRORS as exc:
+        except Exception as exc:
+            # Whoosh's readers raise a bare Exception for a damaged block; no other code raises one.
+            if not isinstance(exc, READ_ERRORS) and type(exc) is not Exception:
+                raise
             raise IndexUnreadable(
                 f"the index at {backend.path} cannot be read ({type(exc).__name__}: {exc}); {REPAIR}"
             ) from exc
