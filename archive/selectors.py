@@ -7,6 +7,7 @@ behind the database still shows nothing it should not.
 """
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -19,7 +20,9 @@ from taggit.models import Tag, TaggedItem
 from archive.forms import SearchParams
 from archive.models import Actor, ActorType, Article, ArticleStatus, AuthorityStatus, DatePrecision, Place
 from archive.search import get_backend
-from archive.search.base import FACETS, FacetCount, Hit, SearchQuery, SearchResults
+from archive.search.base import FACETS, FacetCount, Hit, SearchBackendError, SearchQuery, SearchResults
+
+logger = logging.getLogger(__name__)
 
 EXPORT_CHUNK = 500
 COUNT_ONLY_PAGE = 10**9
@@ -197,7 +200,12 @@ def article_for_page(slug: str) -> Article | None:
 
 
 def more_like(article: Article, limit: int = 5) -> list[Article]:
-    hits = get_backend().more_like(article.pk, limit=limit)
+    """Similar published articles; none when the engine fails, which an article page can do without."""
+    try:
+        hits = get_backend().more_like(article.pk, limit=limit)
+    except SearchBackendError as exc:
+        logger.error("Similar articles for article %s left out: %s", article.pk, exc)
+        return []
     by_id = Article.objects.published().defer("body").in_bulk([hit.article_id for hit in hits])
     return [by_id[hit.article_id] for hit in hits if hit.article_id in by_id and hit.article_id != article.pk]
 
@@ -354,7 +362,8 @@ def actors_by_type() -> list[tuple[str, list[Actor]]]:
 @dataclass
 class PlaceNode:
     place: Place
-    count: int
+    # None when the engine could not count.
+    count: int | None
     children: list["PlaceNode"]
 
 
@@ -362,9 +371,16 @@ def place_tree() -> list[PlaceNode]:
     """Published places as a tree; each count includes the articles about the places inside it.
 
     The counts come from the engine's place facet over all published
-    articles, which already rolls every article up to the places above it.
+    articles, which already rolls every article up to the places above it;
+    when the engine fails the tree comes from the database without them.
     """
-    counts = {item.value: item.count for item in search(SearchParams(), facets=("place",)).facets.get("place", [])}
+    try:
+        facets = search(SearchParams(), facets=("place",)).facets.get("place", [])
+    except SearchBackendError as exc:
+        logger.error("Place counts left out of the places page: %s", exc)
+        counts = None
+    else:
+        counts = {item.value: item.count for item in facets}
     places = {place.pk: place for place in Place.objects.published().order_by("name")}
     parents = dict(Place.objects.values_list("pk", "parent_id"))
 
@@ -377,7 +393,9 @@ def place_tree() -> list[PlaceNode]:
             node = parents.get(node)
         return None
 
-    nodes = {pk: PlaceNode(place, counts.get(str(pk), 0), []) for pk, place in places.items()}
+    nodes = {
+        pk: PlaceNode(place, None if counts is None else counts.get(str(pk), 0), []) for pk, place in places.items()
+    }
     roots = []
     for pk in places:
         parent_pk = nearest_published_parent(pk)

@@ -157,3 +157,11 @@ class BaseSearchBackend:
     def more_like(self, article_id: int, limit: int = 5, statuses: tuple[str, ...] = ("published",)) -> list[Hit]:
         """The articles most similar to this one."""
         raise NotImplementedError("search backends must implement more_like()")
+
+    def verify(self, *, deep: bool = False) -> list[str]:
+        """What is wrong with the index's storage, one problem a line naming the damaged file; none when readable.
+
+        The default check must be cheap enough to run on every ``check_index``;
+        ``deep`` may read everything the engine stored.
+        """
+        raise NotImplementedError("search backends must implement verify()")

@@ -21,13 +21,10 @@ import fcntl
 import json
 import logging
 import os
-import pickle
 import re
 import shutil
-import struct
 import threading
 import uuid
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,6 +48,7 @@ from archive.search.base import (
     SearchResults,
 )
 from archive.search.cache import SizedCache
+from archive.search.whoosh_check import READ_ERRORS, REPAIR, problems, unreadable
 from archive.search.whoosh_highlight import Highlighter
 from archive.search.whoosh_matching import TermTree
 from archive.search.whoosh_schema import (
@@ -96,18 +94,6 @@ PARALLEL_WRITE_THRESHOLD = 1000
 REBUILD_CHECKPOINT = 100_000
 # Segments ``compact`` leaves after bulk writes; a rebuild of 1,000,000 articles leaves twenty.
 COMPACT_SEGMENTS = 10
-# What Whoosh raises when a file it reads was removed or damaged: bytes that fail to unzip, unpickle or unpack.
-READ_ERRORS = (
-    OSError,
-    EOFError,
-    ValueError,
-    KeyError,
-    IndexError,
-    TypeError,
-    struct.error,
-    zlib.error,
-    pickle.UnpicklingError,
-)
 # Tables of contents tried in a row when a concurrent commit removes each one as it is read.
 OPEN_ATTEMPTS = 5
 
@@ -482,16 +468,19 @@ class WhooshBackend(BaseSearchBackend):
         with self._lock:
             try:
                 return operation(self._current())
-            except READ_ERRORS as exc:
+            except Exception as exc:
+                if not unreadable(exc):
+                    raise
                 logger.info("The index changed under a reader (%s: %s); reopening it", type(exc).__name__, exc)
                 self._close_searcher()
             try:
                 return operation(self._current())
-            except READ_ERRORS as exc:
+            except Exception as exc:
+                if not unreadable(exc):
+                    raise
                 self._close_searcher()
                 raise IndexUnreadable(
-                    f"the index at {self.path} cannot be read ({type(exc).__name__}: {exc}); "
-                    "run `manage.py rebuild_index` to repair it"
+                    f"the index at {self.path} cannot be read ({type(exc).__name__}: {exc}); {REPAIR}"
                 ) from exc
 
     def search(self, search_query: SearchQuery) -> SearchResults:
@@ -697,3 +686,6 @@ class WhooshBackend(BaseSearchBackend):
         allowed.discard(docnum)
         results = searcher.more_like(docnum, "body", text=snapshot.body(docnum), top=limit, filter=allowed)
         return [Hit(article_id=snapshot.article_id(hit.docnum), score=float(hit.score or 0.0)) for hit in results]
+
+    def verify(self, *, deep: bool = False) -> list[str]:
+        return problems(self.path, self.schema, deep=deep)

@@ -2,15 +2,33 @@ from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from archive.models import Article
+from archive.search import get_backend
 from archive.search.indexing import check_index
 
 SHOWN = 20
 
 
 class Command(BaseCommand):
-    help = "Compare the search index with the database; exit 1 if any article is missing, stale or extra."
+    help = (
+        "Check that the search index's files can be read, then compare the index with the database; "
+        "exit 1 if a file is damaged or any article is missing, stale or extra."
+    )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--deep",
+            action="store_true",
+            help="Read every term's postings and every document's stored fields, not only each file's extent.",
+        )
+
+    def handle(self, *args, deep, **options):
+        problems = get_backend().verify(deep=deep)
+        if problems:
+            self.stdout.write(self.style.ERROR(f"The index files cannot be read ({len(problems)} problems):"))
+            for problem in problems:
+                self.stdout.write(f"  {problem}")
+            self.stdout.write("Run `manage.py rebuild_index` to repair the index.")
+            raise SystemExit(1)
         bar = tqdm(total=Article.objects.count(), unit="article", desc="Checking", disable=options["verbosity"] == 0)
         report = check_index(progress=bar.update)
         bar.close()
