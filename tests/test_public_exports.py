@@ -136,6 +136,21 @@ def test_atom_feed_names_the_filters(client, world):
     assert entry.find(f"{ATOM}author/{ATOM}name").text == "Staff Writer"
 
 
+def test_atom_feed_summary_is_plain_text_without_markup(client, indexed):
+    """An entry's summary is type="text" with the article's tags stripped: no markup reaches a reader."""
+    indexed(
+        lambda: ArticleFactory(
+            title="Pipeline sabotage claimed",
+            body='Officials <b>confirmed</b> the attack.<script>alert("feed")</script> <img src=x onerror=alert(1)>',
+        )
+    )
+    feed = ET.fromstring(client.get("/search/feed/", {"q": "pipeline"}).content)
+    summary = feed.find(f"{ATOM}entry/{ATOM}summary")
+    assert summary.get("type") == "text"
+    assert summary.text == 'Officials confirmed the attack.alert("feed")'
+    assert list(summary) == []
+
+
 def test_search_page_links_to_exports_and_feed_with_its_parameters(client, world):
     """The result header offers CSV, JSON and Atom for exactly this search."""
     html = client.get("/search/", {"q": "drones", "tag": "airbase"}).content.decode()
