@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from archive import selectors
-from tests.factories import ArticleFactory
+from tests.factories import ActorFactory, ArticleFactory, PlaceFactory
 from tests.public_data import SEED_TITLE, dated_article, draft
 
 pytestmark = pytest.mark.django_db
@@ -169,3 +169,20 @@ def test_export_leaves_out_draft_access_points(client, world):
     assert row["actors"] == "Islamic State; Italy; United States"
     assert row["places"] == "Libya; Sigonella Naval Air Station"
     assert row["latitude"] == "26.34; 37.4017"
+
+
+def test_csv_export_quotes_cells_a_spreadsheet_would_run(client, indexed):
+    """Formula-like titles, bylines and names get a leading quote; a negative longitude stays a number."""
+    indexed(
+        lambda: ArticleFactory(
+            title='=HYPERLINK("http://attacker.example/","Convoy report")',
+            byline="=cmd|' /C calc'!A0",
+            actors=[ActorFactory(name="-2+3+cmd|' /C calc'!A0")],
+            places=[PlaceFactory(name="Convoy camp", latitude=14.5, longitude=-17.4)],
+        )
+    )
+    row = read_csv(client.get("/search/export.csv", {"q": "convoy"}))[0]
+    assert row["title"] == """'=HYPERLINK("http://attacker.example/","Convoy report")"""
+    assert row["byline"] == "'=cmd|' /C calc'!A0"
+    assert row["actors"] == "'-2+3+cmd|' /C calc'!A0"
+    assert (row["latitude"], row["longitude"]) == ("14.5", "-17.4")
