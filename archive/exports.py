@@ -6,13 +6,13 @@ An article can have several places: ``places``, ``latitude`` and
 "; " in CSV), so each coordinate pairs with its place.
 """
 
-import csv
 import json
 from collections.abc import Iterator
 
 from django.urls import reverse
 
 from archive import selectors
+from archive.csv_cells import FormulaSafeWriter
 from archive.forms import SearchParams
 from archive.models import Place
 from archive.selectors import ExportRow
@@ -101,7 +101,7 @@ def _csv_cell(value) -> str:
 
 
 def csv_lines(params: SearchParams, *, base_url: str) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = FormulaSafeWriter(_Echo())
     yield writer.writerow(COLUMNS)
     for record in records(params, base_url=base_url):
         yield writer.writerow([_csv_cell(record[column]) for column in COLUMNS])

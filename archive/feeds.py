@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
 from archive import search_page, selectors
@@ -12,8 +13,22 @@ from archive.forms import DEFAULT_PAGE_SIZE, SearchForm, SearchParams
 FEED_ITEMS = 50
 
 
+class PlainSummaryAtomFeed(Atom1Feed):
+    """Atom with each entry's summary as plain text.
+
+    Django writes the summary as ``type="html"``, which a feed reader decodes
+    into live markup: a ``<script>`` in an article's text would reach it as a
+    script. As ``type="text"`` the reader shows the characters as they are.
+    """
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, {**item, "description": None})
+        if item["description"] is not None:
+            handler.addQuickElement("summary", item["description"], {"type": "text"})
+
+
 class SearchFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = PlainSummaryAtomFeed
 
     def get_object(self, request, *args, **kwargs):
         params = SearchForm(request.GET).search_params()
@@ -38,7 +53,7 @@ class SearchFeed(Feed):
         return article.title
 
     def item_description(self, article) -> str:
-        return Truncator(article.body).words(60)
+        return Truncator(strip_tags(article.body)).words(60)
 
     def item_author_name(self, article) -> str:
         return article.byline

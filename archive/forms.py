@@ -12,10 +12,9 @@ from functools import lru_cache
 from urllib.parse import quote_plus
 
 from django import forms
-from taggit.models import Tag
 
 from archive.dates import partial_date_range
-from archive.models import Actor, Place
+from archive.models import Actor, Place, public_tags
 
 PAGE_SIZES = (10, 20, 50, 100)
 DEFAULT_PAGE_SIZE = 20
@@ -171,7 +170,7 @@ class SearchForm(forms.Form):
                 self.notices.append(f"“{value}” is not a valid {label} id; that filter was ignored.")
         if not wanted:
             return ()
-        known = set(model.objects.published().filter(pk__in=wanted).values_list("pk", flat=True))
+        known = set(model.objects.public().filter(pk__in=wanted).values_list("pk", flat=True))
         for pk in wanted:
             if pk not in known:
                 self.notices.append(f"There is no {label} with id {pk}; that filter was ignored.")
@@ -190,7 +189,7 @@ class SearchForm(forms.Form):
                 raw.append(value.strip())
         if not raw:
             return ()
-        known = set(Tag.objects.filter(slug__in=raw).values_list("slug", flat=True))
+        known = set(public_tags().filter(slug__in=raw).values_list("slug", flat=True))
         for slug in raw:
             if slug not in known:
                 self.notices.append(f"There is no tag “{slug}”; that filter was ignored.")

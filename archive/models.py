@@ -10,6 +10,7 @@ import datetime as dt
 import json
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import connections, models
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
@@ -17,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
+from taggit.models import Tag
 
 from archive.history import ArticleHistoryBase
 
@@ -62,11 +64,55 @@ class NameKind(models.TextChoices):
 
 
 class AuthorityQuerySet(models.QuerySet):
+    """Queries shared by actors and places.
+
+    ``published()`` is the archivist's decision on the record itself;
+    ``public()`` is what the public site may name: a published record that a
+    published article carries, so a name known only from drafts stays private.
+    """
+
     def published(self):
         return self.filter(status=AuthorityStatus.PUBLISHED)
 
+    def public(self):
+        return self.published().filter(pk__in=self.ids_with_published_articles())
+
+    def ids_with_published_articles(self):
+        raise NotImplementedError("An authority QuerySet names the records that published articles carry.")
+
     def with_article_counts(self):
         return self.annotate(article_count=models.Count("articles", distinct=True))
+
+    def with_published_article_counts(self):
+        published = Q(articles__status=ArticleStatus.PUBLISHED)
+        return self.annotate(article_count=models.Count("articles", filter=published, distinct=True))
+
+
+class ActorQuerySet(AuthorityQuerySet):
+    def ids_with_published_articles(self):
+        links = Article.actors.through.objects.filter(article__status=ArticleStatus.PUBLISHED)
+        return links.values("actor_id")
+
+
+class PlaceQuerySet(AuthorityQuerySet):
+    def ids_with_published_articles(self):
+        """Places a published article is linked to, and every place above them.
+
+        Places roll up as in search, where an article about Sigonella is also
+        one about Sicily and Italy: a country stays public while only its
+        cities have published articles. ``UNION`` drops rows already found,
+        so a cycle in the hierarchy ends the recursion.
+        """
+        links, article, place = Article.places.through._meta.db_table, Article._meta.db_table, Place._meta.db_table
+        sql = (
+            f"WITH RECURSIVE covered(id) AS ("
+            f" SELECT link.place_id FROM {links} link JOIN {article} article ON article.id = link.article_id"
+            f" WHERE article.status = %s"
+            f" UNION SELECT place.parent_id FROM {place} place JOIN covered ON place.id = covered.id"
+            f" WHERE place.parent_id IS NOT NULL"
+            f") SELECT id FROM covered"
+        )
+        return RawSQL(sql, [ArticleStatus.PUBLISHED])
 
 
 class ActorType(models.TextChoices):
@@ -89,7 +135,7 @@ class Actor(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = AuthorityQuerySet.as_manager()
+    objects = ActorQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -148,7 +194,7 @@ class Place(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = AuthorityQuerySet.as_manager()
+    objects = PlaceQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -308,6 +354,14 @@ class Article(models.Model):
     @property
     def is_public(self) -> bool:
         return self.status == ArticleStatus.PUBLISHED
+
+
+def public_tags() -> models.QuerySet[Tag]:
+    """Tags that a published article carries: for tags what ``public()`` is for actors and places."""
+    return Tag.objects.filter(
+        taggit_taggeditem_items__content_type=ContentType.objects.get_for_model(Article),
+        taggit_taggeditem_items__object_id__in=Article.objects.published().values("pk"),
+    ).distinct()
 
 
 class PendingIndexUpdate(models.Model):

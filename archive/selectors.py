@@ -4,6 +4,12 @@ Only published articles are ever read here, and only published actors and
 places are ever named: the search engine filters on status and every row is
 loaded again through ``Article.objects.published()``, so an index that lags
 behind the database still shows nothing it should not.
+
+Lists of access points (browse pages, typing suggestions) go further and name
+only public ones, ``public()`` for actors and places and ``public_tags()``:
+a name known only from draft articles stays private. Facet values and the
+access points of a listed article need no such check: they come from
+published articles.
 """
 
 import datetime as dt
@@ -18,7 +24,16 @@ from django.db.models.functions import ExtractMonth, ExtractYear
 from taggit.models import Tag, TaggedItem
 
 from archive.forms import SearchParams
-from archive.models import Actor, ActorType, Article, ArticleStatus, AuthorityStatus, DatePrecision, Place
+from archive.models import (
+    Actor,
+    ActorType,
+    Article,
+    ArticleStatus,
+    AuthorityStatus,
+    DatePrecision,
+    Place,
+    public_tags,
+)
 from archive.search import get_backend
 from archive.search.base import FACETS, FacetCount, Hit, SearchBackendError, SearchQuery, SearchResults
 
@@ -311,21 +326,18 @@ SUGGESTIONS_PER_KIND = 5
 
 
 def suggestions(typed: str) -> list[dict]:
-    """Published actors, places and tags whose names start with what was typed, then title words.
+    """Public actors, places and tags whose names start with what was typed, then title words.
 
-    Access points only count when a published article carries them; a title
-    word only when it finds a published article, so drafts never leak.
+    A title word only counts when it finds a published article, so drafts never leak.
     """
     typed = " ".join(typed.split())[:100]
     if len(typed) < 2:
         return []
     found = []
-    has_published = Q(articles__status=ArticleStatus.PUBLISHED)
     starts = Q(name__istartswith=typed) | Q(name__icontains=f" {typed}")
     for kind, model, alias in (("actor", Actor, "alternate_names__name"), ("place", Place, "alternate_names__name")):
         matches = (
-            model.objects.published()
-            .filter(has_published)
+            model.objects.public()
             .filter(starts | Q(**{f"{alias}__istartswith": typed}))
             .distinct()
             .order_by("name")[:SUGGESTIONS_PER_KIND]
@@ -349,10 +361,8 @@ def suggestions(typed: str) -> list[dict]:
 
 
 def actors_by_type() -> list[tuple[str, list[Actor]]]:
-    """Published actors with their number of published articles, grouped by type."""
-    actors = Actor.objects.published().annotate(
-        article_count=Count("articles", filter=Q(articles__status=ArticleStatus.PUBLISHED), distinct=True)
-    )
+    """Public actors with their number of published articles, grouped by type."""
+    actors = Actor.objects.public().with_published_article_counts()
     groups = defaultdict(list)
     for actor in actors.order_by("name"):
         groups[actor.type].append(actor)
@@ -368,7 +378,7 @@ class PlaceNode:
 
 
 def place_tree() -> list[PlaceNode]:
-    """Published places as a tree; each count includes the articles about the places inside it.
+    """Public places as a tree; each count includes the articles about the places inside it.
 
     The counts come from the engine's place facet over all published
     articles, which already rolls every article up to the places above it;
@@ -381,7 +391,7 @@ def place_tree() -> list[PlaceNode]:
         counts = None
     else:
         counts = {item.value: item.count for item in facets}
-    places = {place.pk: place for place in Place.objects.published().order_by("name")}
+    places = {place.pk: place for place in Place.objects.public().order_by("name")}
     parents = dict(Place.objects.values_list("pk", "parent_id"))
 
     def nearest_published_parent(pk: int) -> int | None:
@@ -405,15 +415,7 @@ def place_tree() -> list[PlaceNode]:
 
 def tags_with_counts():
     """Tags on published articles, with how many published articles carry each."""
-    published = Article.objects.published().values("pk")
-    return (
-        Tag.objects.filter(
-            taggit_taggeditem_items__content_type=ContentType.objects.get_for_model(Article),
-            taggit_taggeditem_items__object_id__in=published,
-        )
-        .annotate(article_count=Count("taggit_taggeditem_items", distinct=True))
-        .order_by("name")
-    )
+    return public_tags().annotate(article_count=Count("taggit_taggeditem_items", distinct=True)).order_by("name")
 
 
 @dataclass(frozen=True)

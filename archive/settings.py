@@ -5,6 +5,7 @@ environment; the defaults give a self-contained archive (SQLite and a local
 Whoosh index under ``var/``) that needs no other service.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -23,6 +24,19 @@ def env_bool(name: str, default: bool) -> bool:
     if value.lower() in {"0", "false", "no", "off"}:
         return False
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be {minimum} or more, not {number}")
+    return number
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
@@ -53,6 +67,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "archive.apps.ArchiveConfig",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -65,6 +80,14 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "archive.middleware.SearchUnavailableMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout response.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "archive.urls"
@@ -107,6 +130,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Login throttling (django-axes): after this many wrong passwords in a row for one username from one
+# address, that username is locked out from that address, even with the right password.
+AXES_FAILURE_LIMIT = env_int("ARCHIVE_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Logs name the username and address, which an administrator needs to act on a lockout (the
+# failure records in the database hold them anyway); passwords are never logged.
+AXES_SENSITIVE_PARAMETERS = []
+# The address is the connection's own: X-Forwarded-For is written by the client, and trusting it
+# would let an attacker pick a new address for every guess.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+_LOGIN_COOLOFF_MINUTES = env_int("ARCHIVE_LOGIN_COOLOFF_MINUTES", 15)
+# 0 keeps a locked account locked until `manage.py axes_reset_username NAME` unlocks it.
+AXES_COOLOFF_TIME = dt.timedelta(minutes=_LOGIN_COOLOFF_MINUTES) if _LOGIN_COOLOFF_MINUTES else None
+AXES_COOLOFF_MESSAGE = (
+    f"Too many failed logins: this account is locked for {_LOGIN_COOLOFF_MINUTES} minutes. "
+    "Try again later, or ask an administrator to unlock it."
+)
+AXES_PERMALOCK_MESSAGE = "Too many failed logins: this account is locked until an administrator unlocks it."
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -170,5 +214,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"archive": {"handlers": ["console"], "level": os.environ.get("ARCHIVE_LOG_LEVEL", "INFO")}},
+    "loggers": {
+        "archive": {"handlers": ["console"], "level": os.environ.get("ARCHIVE_LOG_LEVEL", "INFO")},
+        # Every failed login and every lockout, as warnings naming the username and address.
+        "axes": {"handlers": ["console"], "level": "WARNING"},
+    },
 }

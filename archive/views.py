@@ -82,7 +82,7 @@ def _access_point_search(params: SearchParams):
 
 @require_safe
 def actor_detail(request, pk):
-    actor = get_object_or_404(Actor.objects.published().prefetch_related("alternate_names"), pk=pk)
+    actor = get_object_or_404(Actor.objects.public().prefetch_related("alternate_names"), pk=pk)
     params = SearchParams(actors=(actor.pk,), sort="newest", per_page=ACCESS_POINT_ARTICLES)
     results, context = _access_point_search(params)
     others = [item for item in selectors.label_actor_counts(results.facets["actor"]) if item.value != str(actor.pk)]
@@ -97,12 +97,12 @@ def actor_detail(request, pk):
 @require_safe
 def place_detail(request, pk):
     place = get_object_or_404(
-        Place.objects.published().select_related("parent").prefetch_related("alternate_names"), pk=pk
+        Place.objects.public().select_related("parent").prefetch_related("alternate_names"), pk=pk
     )
     params = SearchParams(places=(place.pk,), sort="newest", per_page=ACCESS_POINT_ARTICLES)
     results, context = _access_point_search(params)
     counts = {item.value: item.count for item in results.facets["place"]}
-    children = [(child, counts.get(str(child.pk), 0)) for child in place.children.published().order_by("name")]
+    children = [(child, counts.get(str(child.pk), 0)) for child in place.children.public().order_by("name")]
     lineage = {str(node.pk) for node in [place, *place.ancestors()]} | {str(child.pk) for child, _ in children}
     others = [item for item in selectors.label_place_counts(results.facets["place"]) if item.value not in lineage]
     context |= {

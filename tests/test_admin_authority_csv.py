@@ -124,3 +124,30 @@ def test_export_then_import_round_trips(editor):
     result = client.post(reverse("admin:archive_place_import_csv"), {"text": text, "confirm": "1"}, follow=True)
     assert [str(m) for m in result.context["messages"]] == ["Created 0 and updated 2 places; 0 rows rejected."]
     assert Place.objects.count() == 2
+
+
+def test_exported_formula_names_are_quoted_and_import_back_unchanged(editor):
+    """An actor named like a formula is exported with a leading quote, which the import takes off again."""
+    ActorFactory(name='=HYPERLINK("http://attacker.example/","NATO")', type="organisation", description="-1 member")
+    ActorFactory(name="-Bloc", type="organisation", external_id="'=quoted")
+    client = client_for(editor)
+    response = client.post(
+        reverse("admin:archive_actor_changelist"),
+        {
+            "action": "export_authority_csv",
+            "index": 0,
+            ACTION_CHECKBOX_NAME: list(Actor.objects.values_list("pk", flat=True)),
+        },
+    )
+    text = response.content.decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert sorted((r["name"], r["description"], r["external_id"]) for r in rows) == [
+        ("'-Bloc", "", "''=quoted"),
+        ("""'=HYPERLINK("http://attacker.example/","NATO")""", "'-1 member", ""),
+    ]
+    result = client.post(reverse("admin:archive_actor_import_csv"), {"text": text, "confirm": "1"}, follow=True)
+    assert [str(m) for m in result.context["messages"]] == ["Created 0 and updated 2 actors; 0 rows rejected."]
+    assert sorted(Actor.objects.values_list("name", "description", "external_id")) == [
+        ("-Bloc", "", "'=quoted"),
+        ('=HYPERLINK("http://attacker.example/","NATO")', "-1 member", ""),
+    ]

@@ -52,6 +52,13 @@ def test_csv_export_of_selected_articles(archivist):
     assert (row["published_start"], row["status"], row["id"]) == ("2016-02-19", "published", str(chosen.pk))
 
 
+def test_csv_export_quotes_cells_a_spreadsheet_would_run(archivist):
+    """A title or tag starting with a formula character is written with a leading quote, the rest unchanged."""
+    chosen = ArticleFactory(title="=cmd|' /C calc'!A0", tags=["@SUM(1+1)"], byline="-1 correspondent")
+    row = next(csv.DictReader(io.StringIO(export(client_for(archivist), "export_csv", [chosen]))))
+    assert (row["title"], row["tags"], row["byline"]) == ("'=cmd|' /C calc'!A0", "'@SUM(1+1)", "'-1 correspondent")
+
+
 def test_json_export_of_every_article_matching_the_filters(archivist):
     """With "select all", the JSON holds every article the current filter matches, not only the ticked one."""
     drafts = ArticleFactory.create_batch(3, status="draft")

@@ -6,8 +6,14 @@ import stat
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
+from django.test import RequestFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def log_in(username: str, password: str):
+    """The user the admin login form would log in; django-axes needs the request to check for a lockout."""
+    return authenticate(RequestFactory().post("/admin/login/"), username=username, password=password)
 
 
 def ensure_admin(*args: str) -> str:
@@ -20,7 +26,7 @@ def test_first_run_creates_a_superuser_with_the_stored_password(settings):
     """The first run creates `admin` as a superuser whose password is the one written to admin-password.txt."""
     ensure_admin()
     password = (settings.ARCHIVE_DATA_DIR / "admin-password.txt").read_text().strip()
-    user = authenticate(username="admin", password=password)
+    user = log_in("admin", password)
     assert user is not None
     assert user.is_superuser and user.is_staff
 
@@ -52,14 +58,14 @@ def test_second_run_keeps_the_account_and_prints_the_same_password(settings):
     assert "Created the admin user" not in output
     assert f"password {password} " in output
     assert get_user_model().objects.filter(username="admin").count() == 1
-    assert authenticate(username="admin", password=password) is not None
+    assert log_in("admin", password) is not None
 
 
 def test_admin_password_from_the_environment(monkeypatch):
     """ADMIN_PASSWORD chooses the password of the account created on the first run."""
     monkeypatch.setenv("ADMIN_PASSWORD", "correct horse battery staple")
     ensure_admin()
-    assert authenticate(username="admin", password="correct horse battery staple") is not None
+    assert log_in("admin", "correct horse battery staple") is not None
 
 
 def test_existing_account_is_not_changed(settings):
@@ -68,4 +74,4 @@ def test_existing_account_is_not_changed(settings):
     output = ensure_admin()
     assert "user admin, with the password you set for it" in output
     assert not (settings.ARCHIVE_DATA_DIR / "admin-password.txt").exists()
-    assert authenticate(username="admin", password="chosen-by-the-archivist") is not None
+    assert log_in("admin", "chosen-by-the-archivist") is not None

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from archive import selectors
-from tests.factories import ArticleFactory
+from tests.factories import ActorFactory, ArticleFactory, PlaceFactory
 from tests.public_data import SEED_TITLE, dated_article, draft
 
 pytestmark = pytest.mark.django_db
@@ -136,6 +136,21 @@ def test_atom_feed_names_the_filters(client, world):
     assert entry.find(f"{ATOM}author/{ATOM}name").text == "Staff Writer"
 
 
+def test_atom_feed_summary_is_plain_text_without_markup(client, indexed):
+    """An entry's summary is type="text" with the article's tags stripped: no markup reaches a reader."""
+    indexed(
+        lambda: ArticleFactory(
+            title="Pipeline sabotage claimed",
+            body='Officials <b>confirmed</b> the attack.<script>alert("feed")</script> <img src=x onerror=alert(1)>',
+        )
+    )
+    feed = ET.fromstring(client.get("/search/feed/", {"q": "pipeline"}).content)
+    summary = feed.find(f"{ATOM}entry/{ATOM}summary")
+    assert summary.get("type") == "text"
+    assert summary.text == 'Officials confirmed the attack.alert("feed")'
+    assert list(summary) == []
+
+
 def test_search_page_links_to_exports_and_feed_with_its_parameters(client, world):
     """The result header offers CSV, JSON and Atom for exactly this search."""
     html = client.get("/search/", {"q": "drones", "tag": "airbase"}).content.decode()
@@ -154,3 +169,20 @@ def test_export_leaves_out_draft_access_points(client, world):
     assert row["actors"] == "Islamic State; Italy; United States"
     assert row["places"] == "Libya; Sigonella Naval Air Station"
     assert row["latitude"] == "26.34; 37.4017"
+
+
+def test_csv_export_quotes_cells_a_spreadsheet_would_run(client, indexed):
+    """Formula-like titles, bylines and names get a leading quote; a negative longitude stays a number."""
+    indexed(
+        lambda: ArticleFactory(
+            title='=HYPERLINK("http://attacker.example/","Convoy report")',
+            byline="=cmd|' /C calc'!A0",
+            actors=[ActorFactory(name="-2+3+cmd|' /C calc'!A0")],
+            places=[PlaceFactory(name="Convoy camp", latitude=14.5, longitude=-17.4)],
+        )
+    )
+    row = read_csv(client.get("/search/export.csv", {"q": "convoy"}))[0]
+    assert row["title"] == """'=HYPERLINK("http://attacker.example/","Convoy report")"""
+    assert row["byline"] == "'=cmd|' /C calc'!A0"
+    assert row["actors"] == "'-2+3+cmd|' /C calc'!A0"
+    assert (row["latitude"], row["longitude"]) == ("14.5", "-17.4")

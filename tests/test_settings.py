@@ -20,6 +20,8 @@ SETTINGS_VARIABLES = (
     "DJANGO_ALLOWED_HOSTS",
     "DJANGO_SETTINGS_MODULE",
     "ARCHIVE_SEARCH_BACKEND",
+    "ARCHIVE_LOGIN_FAILURE_LIMIT",
+    "ARCHIVE_LOGIN_COOLOFF_MINUTES",
 )
 
 DUMP_SETTINGS = """
@@ -37,6 +39,9 @@ print(json.dumps({
     "USER": db.get("USER", ""),
     "HOST": db.get("HOST", ""),
     "PORT": db.get("PORT", ""),
+    "LOGIN_FAILURE_LIMIT": settings.AXES_FAILURE_LIMIT,
+    "LOGIN_COOLOFF": str(settings.AXES_COOLOFF_TIME),
+    "LOGIN_LOCKOUT_PARAMETERS": settings.AXES_LOCKOUT_PARAMETERS,
 }))
 """
 
@@ -153,3 +158,29 @@ def test_allowed_hosts_are_split_on_commas_and_trimmed():
     """DJANGO_ALLOWED_HOSTS is a comma-separated list; spaces and empty items are ignored."""
     config = settings_from(DJANGO_ALLOWED_HOSTS=" archive.example.org, www.archive.example.org ,,")
     assert config["ALLOWED_HOSTS"] == ["archive.example.org", "www.archive.example.org"]
+
+
+def test_login_throttling_defaults_lock_a_username_at_one_address_for_15_minutes():
+    """By default five wrong passwords lock one username from one address, for fifteen minutes."""
+    config = settings_from()
+    assert config["LOGIN_FAILURE_LIMIT"] == 5
+    assert config["LOGIN_COOLOFF"] == "0:15:00"
+    assert config["LOGIN_LOCKOUT_PARAMETERS"] == [["username", "ip_address"]]
+
+
+def test_login_throttling_comes_from_the_environment():
+    """ARCHIVE_LOGIN_FAILURE_LIMIT and ARCHIVE_LOGIN_COOLOFF_MINUTES set the limit and the lock's length;
+    a cool-off of 0 keeps the lock until an administrator lifts it."""
+    config = settings_from(ARCHIVE_LOGIN_FAILURE_LIMIT="10", ARCHIVE_LOGIN_COOLOFF_MINUTES="60")
+    assert (config["LOGIN_FAILURE_LIMIT"], config["LOGIN_COOLOFF"]) == (10, "1:00:00")
+    assert settings_from(ARCHIVE_LOGIN_COOLOFF_MINUTES="0")["LOGIN_COOLOFF"] == "None"
+
+
+def test_bad_login_failure_limit_is_refused_with_a_clear_message():
+    """A limit that is not a whole number of at least one stops the start with the variable's name."""
+    assert error_from(ARCHIVE_LOGIN_FAILURE_LIMIT="five") == (
+        "django.core.exceptions.ImproperlyConfigured: ARCHIVE_LOGIN_FAILURE_LIMIT must be a whole number, not 'five'"
+    )
+    assert error_from(ARCHIVE_LOGIN_FAILURE_LIMIT="0") == (
+        "django.core.exceptions.ImproperlyConfigured: ARCHIVE_LOGIN_FAILURE_LIMIT must be 1 or more, not 0"
+    )

@@ -1,7 +1,5 @@
 """Actors, places and tags: the authority records articles point to."""
 
-import csv
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -14,6 +12,7 @@ from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 from taggit.models import Tag
 
+from archive.csv_cells import FormulaSafeWriter
 from archive.models import Actor, ActorName, AuthorityStatus, Place, PlaceName
 from archive.services.authorities import (
     CSV_COLUMNS,
@@ -152,7 +151,7 @@ class AuthorityAdmin(MergeMixin, SimpleHistoryAdmin):
     def export_authority_csv(self, request, queryset):
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="{self.opts.model_name}s.csv"'
-        writer = csv.writer(response)
+        writer = FormulaSafeWriter(response)
         records = queryset.order_by("name", "pk").prefetch_related("alternate_names")
         if self.model is Place:
             records = records.select_related("parent")

@@ -1,6 +1,5 @@
 """Articles out of the admin as CSV or JSON: every field an archivist works with, streamed in chunks."""
 
-import csv
 import json
 from collections.abc import Iterator
 
@@ -8,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from archive.csv_cells import FormulaSafeWriter
 from archive.models import Article
 
 COLUMNS = (
@@ -47,7 +47,7 @@ def _cell(value) -> str:
 
 
 def csv_response(articles: QuerySet[Article]) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
+    writer = FormulaSafeWriter(_Echo())
     lines = (writer.writerow([_cell(row[c]) for c in COLUMNS]) for row in article_rows(articles))
     response = StreamingHttpResponse(
         (line for chunk in ([writer.writerow(COLUMNS)], lines) for line in chunk), content_type="text/csv"

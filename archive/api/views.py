@@ -1,6 +1,5 @@
 """Read-only API views: thin wrappers over the same form, selectors and search as the site."""
 
-from django.db.models import Count, Q
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -13,9 +12,7 @@ from taggit.models import Tag
 from archive import search_page, selectors
 from archive.api import serializers
 from archive.forms import PAGE_SIZES, SearchForm
-from archive.models import Actor, ArticleStatus, Place
-
-PUBLISHED_ARTICLES = Q(articles__status=ArticleStatus.PUBLISHED)
+from archive.models import Actor, Place
 
 
 class Pages(PageNumberPagination):
@@ -129,16 +126,16 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
     list=extend_schema(parameters=[OpenApiParameter("type", OpenApiTypes.STR, description="Only actors of this type.")])
 )
 class ActorViewSet(viewsets.ReadOnlyModelViewSet):
-    """Published actors with their number of published articles."""
+    """Public actors (with a published article) and their number of published articles."""
 
     serializer_class = serializers.ActorSerializer
     pagination_class = Pages
 
     def get_queryset(self):
         actors = (
-            Actor.objects.published()
+            Actor.objects.public()
             .prefetch_related("alternate_names")
-            .annotate(article_count=Count("articles", filter=PUBLISHED_ARTICLES, distinct=True))
+            .with_published_article_counts()
             .order_by("name", "pk")
         )
         wanted = self.request.query_params.get("type")
@@ -154,16 +151,17 @@ class ActorViewSet(viewsets.ReadOnlyModelViewSet):
     )
 )
 class PlaceViewSet(viewsets.ReadOnlyModelViewSet):
-    """Published places; ``article_count`` counts articles linked to the place itself."""
+    """Public places (with a published article, or one inside them); ``article_count`` counts
+    published articles linked to the place itself."""
 
     serializer_class = serializers.PlaceSerializer
     pagination_class = Pages
 
     def get_queryset(self):
         places = (
-            Place.objects.published()
+            Place.objects.public()
             .prefetch_related("alternate_names")
-            .annotate(article_count=Count("articles", filter=PUBLISHED_ARTICLES, distinct=True))
+            .with_published_article_counts()
             .order_by("name", "pk")
         )
         parent = self.request.query_params.get("parent", "")

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Model
 from taggit.models import Tag, TaggedItem
 
+from archive.csv_cells import restore_cell
 from archive.models import Actor, ActorName, Article, AuthorityStatus, Place, PlaceName, Suggestion
 from archive.search.indexing import collected, queue_articles
 from archive.services.articles import articles_relink
@@ -198,7 +199,7 @@ def authorities_csv_check(*, model: type[Model], text: str, user: AbstractBaseUs
     seen: set[tuple[str, str]] = set()
     defined_in_file: set[str] = set()
     for line, raw in enumerate(reader, start=2):
-        values = {key: (value or "").strip() for key, value in raw.items() if key is not None}
+        values = {key: restore_cell((value or "").strip()) for key, value in raw.items() if key is not None}
         try:
             row = _check_row(model, values, line, types, user)
             key = (row.fields["name"].lower(), row.fields["type"])
