@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
 PORT ?= 8000
-LINT_PATHS := archive tests bench
+LINT_PATHS := archive tests bench gunicorn.conf.py
 PYTEST_ARGS ?=
 # The PostgreSQL pass runs on TEST_DATABASE_URL, or else DATABASE_URL, when it is a postgres URL.
 PG_URL := $(or $(TEST_DATABASE_URL),$(DATABASE_URL))
@@ -19,11 +19,13 @@ BASE_PYTHON = $(shell for p in python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help install install-dev run test lint test-sqlite test-postgres test-postgres-if-configured clean
+.PHONY: help install install-dev run serve worker test lint test-sqlite test-postgres test-postgres-if-configured clean
 
 help:
 	@echo "make run     install into .venv/, migrate, load and index the seed article, serve http://127.0.0.1:$(PORT)/"
 	@echo "make test    install the test tools and run ruff and pytest on SQLite, then on PostgreSQL if DATABASE_URL is one"
+	@echo "make serve   production web process: install, migrate, collectstatic, then gunicorn on HOST:PORT (see gunicorn.conf.py)"
+	@echo "make worker  production index worker: applies queued index updates until stopped"
 	@echo "Also: install, lint, test-sqlite, test-postgres, clean"
 
 $(PY):
@@ -52,7 +54,20 @@ run: install
 	$(PY) manage.py load_seed
 	$(PY) manage.py check_index -v 0 >/dev/null || $(PY) manage.py rebuild_index
 	$(PY) manage.py ensure_admin --url http://127.0.0.1:$(PORT)/
-	exec $(PY) manage.py runserver --noreload --insecure 127.0.0.1:$(PORT)
+	$(PY) manage.py collectstatic --noinput -v 0
+	exec $(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
+
+# Production defaults to DJANGO_DEBUG=false, which needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS.
+serve: export DJANGO_DEBUG := $(or $(DJANGO_DEBUG),false)
+serve: install
+	@mkdir -p "$${ARCHIVE_DATA_DIR:-var}"
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v 0
+	PORT=$(PORT) exec $(VENV)/bin/gunicorn --config gunicorn.conf.py
+
+worker: export DJANGO_DEBUG := $(or $(DJANGO_DEBUG),false)
+worker: install
+	exec $(PY) manage.py process_index_queue --watch
 
 lint: install-dev
 	$(VENV)/bin/ruff check $(LINT_PATHS)

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -152,6 +153,33 @@ AXES_COOLOFF_MESSAGE = (
 )
 AXES_PERMALOCK_MESSAGE = "Too many failed logins: this account is locked until an administrator unlocks it."
 
+# HTTPS and browser protections: on whenever DEBUG is off (``manage.py check --deploy`` passes with
+# the defaults), each switchable from the environment. Behind a TLS-terminating proxy, set
+# DJANGO_SECURE_PROXY_SSL_HEADER so Django knows which requests came in over HTTPS.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+# A load balancer probes the health endpoint over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", not DEBUG)
+SECURE_PROXY_SSL_HEADER = None
+if os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER"):
+    header, _, value = os.environ["DJANGO_SECURE_PROXY_SSL_HEADER"].partition(",")
+    if not header.strip() or not value.strip():
+        raise ImproperlyConfigured(
+            "DJANGO_SECURE_PROXY_SSL_HEADER must be a header and its HTTPS value, such as HTTP_X_FORWARDED_PROTO,https"
+        )
+    SECURE_PROXY_SSL_HEADER = (header.strip(), value.strip())
+CSRF_TRUSTED_ORIGINS = [
+    origin.strip() for origin in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if origin.strip()
+]
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -167,6 +195,19 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = ARCHIVE_DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# Static files are served by WhiteNoise from the web process. In production they come from
+# STATIC_ROOT under content-hashed, pre-compressed names (``collectstatic`` writes them), so they can
+# be cached for ever; in debug mode (and in tests) they are read straight from the apps and
+# STATICFILES_DIRS, so no ``collectstatic`` is needed.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 TAGGIT_CASE_INSENSITIVE = True
 
@@ -210,13 +251,26 @@ ARCHIVE_INDEX_RETRY_SECONDS = 3.0
 # helper process (archive.extraction.batch); 0 reads every batch in the one process.
 ARCHIVE_SUGGEST_SHARED_FROM = int(os.environ.get("ARCHIVE_SUGGEST_SHARED_FROM", "64"))
 
+# Logs go to stdout, for the process manager to collect: one JSON object a line in production,
+# readable lines in debug mode.
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT") or ("text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL") or "INFO"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "archive.logging.JSONFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        "archive": {"handlers": ["console"], "level": os.environ.get("ARCHIVE_LOG_LEVEL", "INFO")},
+        # Django's own console handler would print its records a second time, without the format.
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "archive": {"level": os.environ.get("ARCHIVE_LOG_LEVEL") or LOG_LEVEL},
         # Every failed login and every lockout, as warnings naming the username and address.
-        "axes": {"handlers": ["console"], "level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }

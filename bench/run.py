@@ -384,6 +384,8 @@ def main() -> None:
             ARCHIVE_DATA_DIR=str(work / "data"),
             DATABASE_URL=args.database_url or f"sqlite:///{work / 'data' / 'archive.sqlite3'}",
             DJANGO_DEBUG="false",
+            # The test client measures the app over plain HTTP; production would redirect it to HTTPS.
+            DJANGO_SECURE_SSL_REDIRECT="false",
             DJANGO_SECRET_KEY=secrets.token_hex(32),
             ARCHIVE_LOG_LEVEL="WARNING",
         )
@@ -391,6 +393,8 @@ def main() -> None:
         ours = report["archive"] = {}
         print("Migrating", file=sys.stderr)
         manage(["migrate", "--noinput", "-v", "0"], env=env, work=work, name="migrate")
+        # Pages name their static files by the manifest collectstatic writes, as in production.
+        manage(["collectstatic", "--noinput", "-v", "0"], env=env, work=work, name="collectstatic")
         print(f"Importing {len(files)} files", file=sys.stderr)
         report["import_suggests"] = not args.no_suggest
         suggest = ["--no-suggest"] if args.no_suggest else []

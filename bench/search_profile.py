@@ -35,12 +35,17 @@ def use_data_dir(data: Path) -> None:
         ARCHIVE_DATA_DIR=str(data),
         DATABASE_URL=f"sqlite:///{data / 'archive.sqlite3'}",
         DJANGO_DEBUG="false",
+        # The test client measures the app over plain HTTP; production would redirect it to HTTPS.
+        DJANGO_SECURE_SSL_REDIRECT="false",
         ARCHIVE_LOG_LEVEL="WARNING",
     )
     os.environ.setdefault("DJANGO_SECRET_KEY", "search-profile-only")
     import django
+    from django.core.management import call_command
 
     django.setup()
+    # Pages name their static files by the manifest collectstatic writes, as in production.
+    call_command("collectstatic", "--noinput", verbosity=0)
 
 
 def runner(mode: str):

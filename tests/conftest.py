@@ -15,6 +15,9 @@ def isolated_index(settings, tmp_path):
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     settings.ARCHIVE_DATA_DIR = data_dir
+    # WhiteNoise expects the folder collectstatic fills; in debug mode it serves the sources instead.
+    settings.STATIC_ROOT = data_dir / "static"
+    settings.STATIC_ROOT.mkdir()
     settings.ARCHIVE_SEARCH = {
         "BACKEND": "archive.search.whoosh_backend.WhooshBackend",
         "OPTIONS": {"PATH": data_dir / "index", "LOCK_TIMEOUT": 1.0},

@@ -22,7 +22,21 @@ SETTINGS_VARIABLES = (
     "ARCHIVE_SEARCH_BACKEND",
     "ARCHIVE_LOGIN_FAILURE_LIMIT",
     "ARCHIVE_LOGIN_COOLOFF_MINUTES",
+    "DJANGO_SECURE_SSL_REDIRECT",
+    "DJANGO_HSTS_SECONDS",
+    "DJANGO_HSTS_INCLUDE_SUBDOMAINS",
+    "DJANGO_HSTS_PRELOAD",
+    "DJANGO_SECURE_PROXY_SSL_HEADER",
+    "DJANGO_CSRF_TRUSTED_ORIGINS",
+    "DJANGO_LOG_FORMAT",
+    "DJANGO_LOG_LEVEL",
 )
+
+PRODUCTION = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "tD8q-Zk2vN5wYp1rL7sF0hJ3mC9xB6gE4aU2iO8nQ5tW1yR7vK3zP0dS6fH9jM4l",
+    "DJANGO_ALLOWED_HOSTS": "archive.example.org",
+}
 
 DUMP_SETTINGS = """
 import json
@@ -42,6 +56,16 @@ print(json.dumps({
     "LOGIN_FAILURE_LIMIT": settings.AXES_FAILURE_LIMIT,
     "LOGIN_COOLOFF": str(settings.AXES_COOLOFF_TIME),
     "LOGIN_LOCKOUT_PARAMETERS": settings.AXES_LOCKOUT_PARAMETERS,
+    "SECURE_SSL_REDIRECT": settings.SECURE_SSL_REDIRECT,
+    "SECURE_HSTS_SECONDS": settings.SECURE_HSTS_SECONDS,
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": settings.SECURE_HSTS_INCLUDE_SUBDOMAINS,
+    "SECURE_HSTS_PRELOAD": settings.SECURE_HSTS_PRELOAD,
+    "SECURE_PROXY_SSL_HEADER": settings.SECURE_PROXY_SSL_HEADER,
+    "CSRF_TRUSTED_ORIGINS": settings.CSRF_TRUSTED_ORIGINS,
+    "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
+    "STATICFILES_STORAGE": settings.STORAGES["staticfiles"]["BACKEND"],
+    "LOG_FORMATTER": settings.LOGGING["handlers"]["console"]["formatter"],
+    "LOG_LEVEL": settings.LOGGING["root"]["level"],
 }))
 """
 
@@ -183,4 +207,108 @@ def test_bad_login_failure_limit_is_refused_with_a_clear_message():
     )
     assert error_from(ARCHIVE_LOGIN_FAILURE_LIMIT="0") == (
         "django.core.exceptions.ImproperlyConfigured: ARCHIVE_LOGIN_FAILURE_LIMIT must be 1 or more, not 0"
+    )
+
+
+def test_production_passes_the_deployment_checklist(tmp_path):
+    """With debug off, a long random key and allowed hosts, ``check --deploy`` finds nothing to warn about."""
+    # The browser tests allow async-unsafe calls for the whole test process; production never does (async.W001).
+    ignored = {*SETTINGS_VARIABLES, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {key: value for key, value in os.environ.items() if key not in ignored}
+    env.update(PRODUCTION, ARCHIVE_DATA_DIR=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WARNINGS" not in result.stdout + result.stderr
+    assert result.stdout == "System check identified no issues (0 silenced).\n"
+
+
+def test_production_defaults_to_https_only():
+    """With debug off, HTTP redirects to HTTPS, HSTS lasts a year with subdomains and preload, cookies are secure."""
+    config = settings_from(**PRODUCTION)
+    assert config["SECURE_SSL_REDIRECT"] is True
+    assert (config["SECURE_HSTS_SECONDS"], config["SECURE_HSTS_INCLUDE_SUBDOMAINS"]) == (31_536_000, True)
+    assert config["SECURE_HSTS_PRELOAD"] is True
+    assert config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_debug_mode_keeps_plain_http():
+    """In debug mode nothing redirects to HTTPS and no HSTS header is sent."""
+    config = settings_from()
+    assert (config["SECURE_SSL_REDIRECT"], config["SECURE_HSTS_SECONDS"], config["SESSION_COOKIE_SECURE"]) == (
+        False,
+        0,
+        False,
+    )
+
+
+def test_https_switches_come_from_the_environment():
+    """The redirect and each HSTS part can be switched off on their own, and HSTS given another lifetime."""
+    config = settings_from(
+        **PRODUCTION,
+        DJANGO_SECURE_SSL_REDIRECT="false",
+        DJANGO_HSTS_SECONDS="3600",
+        DJANGO_HSTS_INCLUDE_SUBDOMAINS="false",
+        DJANGO_HSTS_PRELOAD="no",
+    )
+    assert config["SECURE_SSL_REDIRECT"] is False
+    assert (config["SECURE_HSTS_SECONDS"], config["SECURE_HSTS_INCLUDE_SUBDOMAINS"]) == (3600, False)
+    assert config["SECURE_HSTS_PRELOAD"] is False
+
+
+def test_bad_hsts_seconds_is_refused_with_a_clear_message():
+    """DJANGO_HSTS_SECONDS must be a number of seconds."""
+    assert error_from(DJANGO_HSTS_SECONDS="a year") == (
+        "django.core.exceptions.ImproperlyConfigured: DJANGO_HSTS_SECONDS must be a whole number, not 'a year'"
+    )
+
+
+def test_proxy_ssl_header_and_trusted_origins_come_from_the_environment():
+    """Behind a TLS proxy, the header that marks HTTPS requests and the trusted origins are read as lists."""
+    config = settings_from(
+        DJANGO_SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO, https",
+        DJANGO_CSRF_TRUSTED_ORIGINS="https://archive.example.org, https://www.archive.example.org",
+    )
+    assert config["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert config["CSRF_TRUSTED_ORIGINS"] == ["https://archive.example.org", "https://www.archive.example.org"]
+
+
+def test_proxy_ssl_header_without_a_value_is_refused_with_an_example():
+    """A proxy header given without its HTTPS value stops start-up with an example of the right form."""
+    assert error_from(DJANGO_SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO") == (
+        "django.core.exceptions.ImproperlyConfigured: DJANGO_SECURE_PROXY_SSL_HEADER must be a header and its "
+        "HTTPS value, such as HTTP_X_FORWARDED_PROTO,https"
+    )
+
+
+def test_production_serves_hashed_compressed_static_files_and_logs_json():
+    """With debug off, static files are stored under hashed, compressed names and logs are JSON lines."""
+    config = settings_from(**PRODUCTION)
+    assert config["STATICFILES_STORAGE"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert config["LOG_FORMATTER"] == "json"
+
+
+def test_debug_mode_logs_text_at_info():
+    """In debug mode logs are plain text lines at INFO, and plain static storage needs no collectstatic."""
+    config = settings_from()
+    assert (config["LOG_FORMATTER"], config["LOG_LEVEL"]) == ("text", "INFO")
+    assert config["STATICFILES_STORAGE"] == "django.contrib.staticfiles.storage.StaticFilesStorage"
+
+
+def test_log_format_and_level_come_from_the_environment():
+    """DJANGO_LOG_FORMAT picks json or text whatever the debug mode; DJANGO_LOG_LEVEL sets the level."""
+    config = settings_from(DJANGO_LOG_FORMAT="json", DJANGO_LOG_LEVEL="WARNING")
+    assert (config["LOG_FORMATTER"], config["LOG_LEVEL"]) == ("json", "WARNING")
+
+
+def test_unknown_log_format_is_refused_with_a_clear_message():
+    """A log format other than json or text stops start-up and quotes the value."""
+    assert error_from(DJANGO_LOG_FORMAT="xml") == (
+        "django.core.exceptions.ImproperlyConfigured: DJANGO_LOG_FORMAT must be json or text, not 'xml'"
     )

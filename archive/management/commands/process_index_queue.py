@@ -1,13 +1,85 @@
-from django.core.management.base import BaseCommand
+import logging
+import signal
+import time
 
+from django.core.management.base import BaseCommand, CommandError
+from django.db import Error as DatabaseError
+from django.db import close_old_connections
+
+from archive.search.base import SearchBackendError
 from archive.search.indexing import process_queue
+
+logger = logging.getLogger("archive.worker")
+
+# The longest a stop request waits while the worker sleeps between polls.
+STOP_LATENCY = 0.25
 
 
 class Command(BaseCommand):
-    help = "Apply index updates that are still queued (for example after the index was locked or a crash)."
+    help = (
+        "Apply index updates that are still queued (for example after the index was locked or a crash). "
+        "With --watch, keep applying them as they are queued until SIGTERM or SIGINT."
+    )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--watch", action="store_true", help="Run as a worker until stopped by SIGTERM or SIGINT.")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=2.0,
+            help="With --watch, seconds between looks at an empty queue, and before a retry after an error.",
+        )
+
+    def handle(self, *args, watch, interval, **options):
+        if interval <= 0:
+            raise CommandError("--interval must be a positive number of seconds")
+        if watch:
+            self.watch(interval)
+            return
         report = process_queue()
         self.stdout.write(f"Indexed {report.indexed}, removed {report.removed}, still queued {report.left}.")
         if report.left:
             raise SystemExit(1)
+
+    def watch(self, interval: float) -> None:
+        """Apply the queue a batch at a time until a signal asks to stop, then finish the batch under way.
+
+        The queue lives in the database, so a worker that is stopped or
+        killed loses nothing: the next one starts where it left off. A
+        database or engine failure is logged and retried after ``interval``.
+        """
+        # The name of the signal that asked to stop: the loop logs it, not the handler, which may interrupt a log call.
+        self.stopping = ""
+        previous = {signum: signal.signal(signum, self.stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+        logger.info("Index worker started, looking at the queue every %s s", interval)
+        try:
+            while not self.stopping:
+                if not self.apply_one_batch():
+                    self.sleep(interval)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            close_old_connections()
+        logger.info("Index worker stopped by %s", self.stopping)
+
+    def apply_one_batch(self) -> bool:
+        """Apply the oldest batch of the queue; True when more is waiting that can be applied at once."""
+        close_old_connections()
+        try:
+            report = process_queue(max_batches=1)
+        except (DatabaseError, SearchBackendError):
+            logger.exception("The index worker could not apply the queue; it retries shortly")
+            return False
+        applied = report.indexed + report.removed
+        if applied:
+            logger.info("Indexed %d, removed %d, still queued %d", report.indexed, report.removed, report.left)
+        # Nothing applied with updates left means the index is locked or a batch failed: wait before retrying.
+        return bool(applied and report.left)
+
+    def stop(self, signum, frame):
+        self.stopping = signal.Signals(signum).name
+
+    def sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.stopping and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, STOP_LATENCY))
