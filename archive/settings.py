@@ -25,6 +25,15 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
 
 
+def env_count(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
+
+
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -164,6 +173,10 @@ ARCHIVE_INDEX_RETRY_SECONDS = 3.0
 # A batch of suggestions with at least this many articles is read on two cores, half of it by a forked
 # helper process (archive.extraction.batch); 0 reads every batch in the one process.
 ARCHIVE_SUGGEST_SHARED_FROM = int(os.environ.get("ARCHIVE_SUGGEST_SHARED_FROM", "64"))
+
+# The most one article may hold, in bytes: a one-article file, or one record of a JSON Lines, CSV or
+# Reuters file. Larger ones are refused, before they are read whole, with a message naming them.
+ARCHIVE_MAX_ARTICLE_BYTES = env_count("ARCHIVE_MAX_ARTICLE_BYTES", 5 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

@@ -20,6 +20,7 @@ SETTINGS_VARIABLES = (
     "DJANGO_ALLOWED_HOSTS",
     "DJANGO_SETTINGS_MODULE",
     "ARCHIVE_SEARCH_BACKEND",
+    "ARCHIVE_MAX_ARTICLE_BYTES",
 )
 
 DUMP_SETTINGS = """
@@ -37,6 +38,7 @@ print(json.dumps({
     "USER": db.get("USER", ""),
     "HOST": db.get("HOST", ""),
     "PORT": db.get("PORT", ""),
+    "MAX_ARTICLE_BYTES": settings.ARCHIVE_MAX_ARTICLE_BYTES,
 }))
 """
 
@@ -153,3 +155,21 @@ def test_allowed_hosts_are_split_on_commas_and_trimmed():
     """DJANGO_ALLOWED_HOSTS is a comma-separated list; spaces and empty items are ignored."""
     config = settings_from(DJANGO_ALLOWED_HOSTS=" archive.example.org, www.archive.example.org ,,")
     assert config["ALLOWED_HOSTS"] == ["archive.example.org", "www.archive.example.org"]
+
+
+def test_the_article_size_limit_is_five_megabytes_by_default():
+    """Without ARCHIVE_MAX_ARTICLE_BYTES an import takes articles of up to 5 MB (5,242,880 bytes)."""
+    assert settings_from()["MAX_ARTICLE_BYTES"] == 5 * 1024 * 1024
+
+
+def test_the_article_size_limit_comes_from_the_environment():
+    """ARCHIVE_MAX_ARTICLE_BYTES is a number of bytes."""
+    assert settings_from(ARCHIVE_MAX_ARTICLE_BYTES="20000000")["MAX_ARTICLE_BYTES"] == 20_000_000
+
+
+def test_a_bad_article_size_limit_is_refused_with_a_clear_message():
+    """A limit that is not a whole number of bytes stops start-up naming the variable."""
+    assert error_from(ARCHIVE_MAX_ARTICLE_BYTES="5MB") == (
+        "django.core.exceptions.ImproperlyConfigured: "
+        "ARCHIVE_MAX_ARTICLE_BYTES must be a whole number of at least 1, not '5MB'"
+    )
