@@ -147,14 +147,19 @@ def _count(paths: list, format: str | None) -> int:
 
 
 def _records(paths: list, format: str | None, report: ImportReport, bar: tqdm) -> Iterator[ArticleRecord]:
-    """Every good record in file order; every problem into the report with the file (and record) it concerns."""
+    """Every good record in file order; every problem into the report with the file (and record) it concerns.
+
+    A file or record over ``ARCHIVE_MAX_ARTICLE_BYTES`` is one of those problems, found before it is read whole.
+    """
     for path in expand_paths(paths, format=format):
         if isinstance(path, ParseError):
             report.failures.append(str(path))
             bar.update(1)
             continue
         try:
-            for item in importers.parse_path(path, format or detect_format(path)):
+            for item in importers.parse_path(
+                path, format or detect_format(path), max_bytes=settings.ARCHIVE_MAX_ARTICLE_BYTES
+            ):
                 bar.update(1)
                 if isinstance(item, RecordError):
                     report.failures.append(str(item))
