@@ -142,7 +142,7 @@ def test_killing_the_import_leaves_none_of_its_helpers_alive(running_import):
     assert alive(children) == [], f"still running {DEATH_BOUND} s after their parent was killed"
 
 
-@pytest.mark.parametrize("moment", ["extraction helper at work"])
+@pytest.mark.parametrize("moment", ["extraction helper at work", "index writers at work"])
 def test_ctrl_c_prints_one_clean_message_and_no_traceback(running_import, moment):
     """Ctrl-C (SIGINT to the whole group) ends the import with status 130, how to resume, and no helper's traceback."""
     main = psutil.Process(running_import.pid)
