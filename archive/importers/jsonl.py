@@ -37,6 +37,10 @@ def parse_line(raw: bytes, *, file_name: str, number: int) -> ArticleRecord | Re
         data = json.loads(text.strip())
     except json.JSONDecodeError as exc:
         return RecordError(label, f"not valid JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})")
+    except ValueError:
+        return RecordError(label, "not valid JSON (a number too long to read)")
+    except RecursionError:
+        return RecordError(label, "not valid JSON (nested too deeply to read)")
     if not isinstance(data, dict):
         return RecordError(label, "not a JSON object")
     if data.get("id") not in (None, ""):

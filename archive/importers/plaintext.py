@@ -158,7 +158,10 @@ def _utc_instant(local_date, time_text, ampm, zone, refuse) -> dt.datetime:
 def _offset(zone: str) -> dt.timezone | None:
     if zone[0] in "+-":
         digits = zone[1:].replace(":", "")
-        minutes = int(digits[:2]) * 60 + int(digits[2:])
+        hours, minutes = int(digits[:2]), int(digits[2:])
+        if hours > 23 or minutes > 59:
+            return None  # no such offset: "+9999" is not a time zone
+        minutes += hours * 60
         return dt.timezone(dt.timedelta(minutes=-minutes if zone[0] == "-" else minutes))
     hours = TIME_ZONES.get(zone.upper())
     return None if hours is None else dt.timezone(dt.timedelta(hours=hours))

@@ -186,11 +186,16 @@ def parse_date(text: str) -> Published:
 
 
 def unescape(text: str) -> str:
-    """SGML character references (``&#3;``, ``&lt;``, ``&amp;``) to characters."""
+    """SGML character references (``&#3;``, ``&lt;``, ``&amp;``) to characters.
+
+    A reference to no character (past Unicode, or a surrogate, which cannot
+    be stored) is kept as written, like an unknown entity.
+    """
 
     def replace(match: re.Match) -> str:
         if match[1]:
-            return chr(int(match[1]))
+            code = int(match[1])
+            return chr(code) if code < 0x110000 and not 0xD800 <= code <= 0xDFFF else match[0]
         return ENTITIES.get(match[2].lower(), match[0])
 
     return REFERENCE.sub(replace, text)
