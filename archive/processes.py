@@ -12,6 +12,7 @@ import ctypes
 import os
 import signal
 import sys
+from collections.abc import Callable
 from contextlib import contextmanager
 
 PR_SET_PDEATHSIG = 1
@@ -42,3 +43,9 @@ def become_helper(parent_pid: int, *, on_parent_death: signal.Signals | None = N
     if os.getppid() != parent_pid:
         # The parent died before the kernel was asked to tell us.
         os.kill(os.getpid(), on_parent_death)
+
+
+def run_as_helper(target: Callable, *args) -> None:
+    """``target(*args)`` as a helper that ignores Ctrl-C; for a target that watches ``os.getppid()`` itself."""
+    become_helper(os.getppid())
+    target(*args)

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import F
 
 from archive.models import Article, PendingIndexUpdate
-from archive.processes import become_helper, interrupts_held
+from archive.processes import interrupts_held, run_as_helper
 from archive.search import get_backend
 from archive.search.base import IndexLocked, SearchBackendError
 from archive.search.documents import article_documents
@@ -245,8 +245,9 @@ def _worker(batch_size: int):
 
     connections.close_all()  # the worker must not share this process's database sockets
     stop = multiprocessing.get_context("fork").Event()
+    # A helper ignores Ctrl-C (so do the Whoosh writer processes it forks): this process stops it by ``stop``.
     worker = multiprocessing.get_context("fork").Process(
-        target=_index_worker, args=(stop, batch_size, os.getpid()), name="archive-indexer"
+        target=run_as_helper, args=(_index_worker, stop, batch_size, os.getpid()), name="archive-indexer"
     )
     with interrupts_held():
         worker.start()
@@ -279,19 +280,19 @@ def _index_worker(stop, batch_size: int, parent_pid: int) -> None:
     ``SESSION_MAX`` at most), so the index about doubles per commit and is
     left in a few large pieces that need no merging, like a rebuild's.
     """
-    # Ctrl-C is the parent's to handle: it sets ``stop``, and what is queued is indexed before this ends.
-    # A parent that dies is noticed here (os.getppid()), and the session in hand is committed first.
-    become_helper(parent_pid)
     written = 0
-    while os.getppid() == parent_pid:
-        finishing = stop.is_set()
-        if pending_count():
-            limit = min(max(written, SESSION_FIRST), SESSION_MAX)
-            written += _session(stop, limit=limit, batch_size=batch_size, parent_pid=parent_pid)
-        elif finishing:
-            return
-        else:
-            time.sleep(0.2)
+    try:
+        while os.getppid() == parent_pid:
+            finishing = stop.is_set()
+            if pending_count():
+                limit = min(max(written, SESSION_FIRST), SESSION_MAX)
+                written += _session(stop, limit=limit, batch_size=batch_size, parent_pid=parent_pid)
+            elif finishing:
+                return
+            else:
+                time.sleep(0.2)
+    except KeyboardInterrupt:
+        return
 
 
 def _session(stop, *, limit: int, batch_size: int, parent_pid: int) -> int:
