@@ -257,6 +257,11 @@ LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT") or ("text" if DEBUG else "json"
 if LOG_FORMAT not in {"json", "text"}:
     raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL") or "INFO"
+
+# The most one article may hold, in bytes: a one-article file, or one record of a JSON Lines, CSV or
+# Reuters file. Larger ones are refused, before they are read whole, with a message naming them.
+ARCHIVE_MAX_ARTICLE_BYTES = env_int("ARCHIVE_MAX_ARTICLE_BYTES", 5 * 1024 * 1024, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -30,6 +30,7 @@ SETTINGS_VARIABLES = (
     "DJANGO_CSRF_TRUSTED_ORIGINS",
     "DJANGO_LOG_FORMAT",
     "DJANGO_LOG_LEVEL",
+    "ARCHIVE_MAX_ARTICLE_BYTES",
 )
 
 PRODUCTION = {
@@ -66,6 +67,7 @@ print(json.dumps({
     "STATICFILES_STORAGE": settings.STORAGES["staticfiles"]["BACKEND"],
     "LOG_FORMATTER": settings.LOGGING["handlers"]["console"]["formatter"],
     "LOG_LEVEL": settings.LOGGING["root"]["level"],
+    "MAX_ARTICLE_BYTES": settings.ARCHIVE_MAX_ARTICLE_BYTES,
 }))
 """
 
@@ -311,4 +313,24 @@ def test_unknown_log_format_is_refused_with_a_clear_message():
     """A log format other than json or text stops start-up and quotes the value."""
     assert error_from(DJANGO_LOG_FORMAT="xml") == (
         "django.core.exceptions.ImproperlyConfigured: DJANGO_LOG_FORMAT must be json or text, not 'xml'"
+    )
+
+
+def test_the_article_size_limit_is_five_megabytes_by_default():
+    """Without ARCHIVE_MAX_ARTICLE_BYTES an import takes articles of up to 5 MB (5,242,880 bytes)."""
+    assert settings_from()["MAX_ARTICLE_BYTES"] == 5 * 1024 * 1024
+
+
+def test_the_article_size_limit_comes_from_the_environment():
+    """ARCHIVE_MAX_ARTICLE_BYTES is a number of bytes."""
+    assert settings_from(ARCHIVE_MAX_ARTICLE_BYTES="20000000")["MAX_ARTICLE_BYTES"] == 20_000_000
+
+
+def test_a_bad_article_size_limit_is_refused_with_a_clear_message():
+    """A limit that is not a whole number of bytes stops start-up naming the variable."""
+    assert error_from(ARCHIVE_MAX_ARTICLE_BYTES="5MB") == (
+        "django.core.exceptions.ImproperlyConfigured: ARCHIVE_MAX_ARTICLE_BYTES must be a whole number, not '5MB'"
+    )
+    assert error_from(ARCHIVE_MAX_ARTICLE_BYTES="0") == (
+        "django.core.exceptions.ImproperlyConfigured: ARCHIVE_MAX_ARTICLE_BYTES must be 1 or more, not 0"
     )

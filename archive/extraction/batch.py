@@ -13,6 +13,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from django.conf import settings
 
 from archive.extraction.authorities import AuthorityIndex
 from archive.extraction.pipeline import Proposal, extract
+from archive.processes import become_helper, interrupts_held
 
 logger = logging.getLogger(__name__)
 
@@ -48,12 +50,16 @@ def extract_stories(stories: list[Story], *, index: AuthorityIndex) -> list[list
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     helper = context.Process(
-        target=_helper, args=(sender, stories[half:], index), name="archive-extraction", daemon=True
+        target=_helper,
+        args=(receiver, sender, stories[half:], index, os.getpid()),
+        name="archive-extraction",
+        daemon=True,
     )
     # The helper's garbage collector would otherwise touch, and so copy, every page of this process's heap.
     gc.freeze()
     try:
-        helper.start()
+        with interrupts_held():
+            helper.start()
     finally:
         gc.unfreeze()
     sender.close()
@@ -94,13 +100,22 @@ def _extract_each(stories: list[Story], index: AuthorityIndex) -> list[list[Prop
     ]
 
 
-def _helper(sender, stories: list[Story], index: AuthorityIndex) -> None:
+def _helper(receiver, sender, stories: list[Story], index: AuthorityIndex, parent_pid: int) -> None:
+    """Read the stories and send the proposals back; it dies with the caller, and leaves Ctrl-C to it.
+
+    It touches no database, so being killed with its caller costs nothing.
+    Closing its copy of the reading end matters: while it stayed open, a
+    helper whose caller was killed blocked for ever sending into a full pipe.
+    """
+    become_helper(parent_pid, on_parent_death=signal.SIGKILL)
+    receiver.close()
     try:
         outcome = _extract_each(stories, index)
-    except KeyboardInterrupt:
-        return  # Ctrl-C reached the whole process group: the caller stops too, and says so.
     except Exception as exc:
         logger.exception("The extraction helper failed")
         outcome = exc
-    sender.send(outcome)
+    try:
+        sender.send(outcome)
+    except BrokenPipeError:
+        return  # The caller is gone (where the kernel cannot kill us with it).
     sender.close()

@@ -13,9 +13,12 @@ from archive.importers.records import ArticleRecord, RecordError
 PARSERS = {"text": plaintext, "reuters": reuters, "jsonl": jsonl, "csv": csv_format}
 
 
-def parse_path(path: Path, format: str) -> Iterator[ArticleRecord | RecordError]:
-    """Records (or per-record errors) in file order; raises ``ParseError`` when the file as a whole cannot be read."""
-    return PARSERS[format].parse_file(path)
+def parse_path(path: Path, format: str, *, max_bytes: int) -> Iterator[ArticleRecord | RecordError]:
+    """Records (or per-record errors) in file order; raises ``ParseError`` when the file as a whole cannot be read.
+
+    A file or record larger than ``max_bytes`` is refused before it is read whole.
+    """
+    return PARSERS[format].parse_file(path, max_bytes=max_bytes)
 
 
 def count_records(path: Path, format: str) -> int:

@@ -2,7 +2,9 @@
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from archive.importers.records import ParseError
 
@@ -19,6 +21,22 @@ EXTENSIONS = {
 }
 
 SNIFF_BYTES = 8192
+# The most one article (a file, or one record of a multi-record file) may hold: the default of the
+# ARCHIVE_MAX_ARTICLE_BYTES setting, which the import service passes to the parsers.
+MAX_ARTICLE_BYTES = 5 * 1024 * 1024
+# Lines are read at most this much at a time while counting or skipping, so no line is ever held whole.
+PIECE_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Oversized:
+    """A record skipped unread because it is larger than the limit; ``size`` is what it holds.
+
+    ``head`` is its first line, or the first piece of it, where a format names the record there.
+    """
+
+    size: int
+    head: str = ""
 
 
 def expand_paths(paths: list[str | Path], *, format: str | None = None) -> Iterator[Path | ParseError]:
@@ -87,3 +105,49 @@ def decode_utf8(data: bytes, *, label: str) -> str:
         raise ParseError(
             f"{label}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line} does not decode)"
         ) from None
+
+
+def over_limit(size: int | None, max_bytes: int) -> str:
+    """Why a file or record is refused: its size and the limit, and the setting that changes it."""
+    held = f"{size:,} bytes" if size is not None else "larger than that"
+    return f"{held}, over the limit of {max_bytes:,} bytes for one article (ARCHIVE_MAX_ARTICLE_BYTES sets it)"
+
+
+def read_limited(path: Path, *, max_bytes: int) -> bytes:
+    """The whole of a one-article file, refused by its size before a byte is read, and never read past the limit."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ParseError(f"{path.name}: {over_limit(size, max_bytes)}")
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise ParseError(f"{path.name}: cannot be read ({exc.strerror or exc})") from exc
+    if len(data) > max_bytes:
+        # It grew after the size was taken.
+        raise ParseError(f"{path.name}: {over_limit(None, max_bytes)}")
+    return data
+
+
+def bounded_lines(handle: BinaryIO, *, max_bytes: int) -> Iterator[bytes | Oversized]:
+    """Each line of a binary file, or ``Oversized`` for a line longer than ``max_bytes``, which is skipped unheld."""
+    while line := handle.readline(max_bytes + 1):
+        if len(line) <= max_bytes:
+            yield line
+            continue
+        size = len(line)
+        while not line.endswith(b"\n") and (line := handle.readline(PIECE_BYTES)):
+            size += len(line)
+        yield Oversized(size)
+
+
+def count_nonblank_lines(path: Path) -> int:
+    """How many lines hold more than whitespace, read a piece at a time however long a line is."""
+    count, blank = 0, True
+    with path.open("rb") as handle:
+        while piece := handle.readline(PIECE_BYTES):
+            blank = blank and not piece.strip()
+            if piece.endswith(b"\n"):
+                count += not blank
+                blank = True
+    return count + (not blank)

@@ -4,18 +4,27 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from archive.importers.files import check_readable
+from archive.importers.files import (
+    MAX_ARTICLE_BYTES,
+    Oversized,
+    bounded_lines,
+    check_readable,
+    count_nonblank_lines,
+    over_limit,
+)
 from archive.importers.mapping import FieldError, record_from_mapping
 from archive.importers.records import ArticleRecord, RecordError
 
 
-def parse_file(path: Path) -> Iterator[ArticleRecord | RecordError]:
+def parse_file(path: Path, *, max_bytes: int = MAX_ARTICLE_BYTES) -> Iterator[ArticleRecord | RecordError]:
+    """One record per line, read a line at a time; a line over ``max_bytes`` is an error for that line alone."""
     check_readable(path)
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, 1):
-            if not raw.strip():
-                continue
-            yield parse_line(raw, file_name=path.name, number=number)
+        for number, raw in enumerate(bounded_lines(handle, max_bytes=max_bytes), 1):
+            if isinstance(raw, Oversized):
+                yield RecordError(f"{path.name} line {number}", over_limit(raw.size, max_bytes))
+            elif raw.strip():
+                yield parse_line(raw, file_name=path.name, number=number)
 
 
 def parse_line(raw: bytes, *, file_name: str, number: int) -> ArticleRecord | RecordError:
@@ -28,6 +37,10 @@ def parse_line(raw: bytes, *, file_name: str, number: int) -> ArticleRecord | Re
         data = json.loads(text.strip())
     except json.JSONDecodeError as exc:
         return RecordError(label, f"not valid JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})")
+    except ValueError:
+        return RecordError(label, "not valid JSON (a number too long to read)")
+    except RecursionError:
+        return RecordError(label, "not valid JSON (nested too deeply to read)")
     if not isinstance(data, dict):
         return RecordError(label, "not a JSON object")
     if data.get("id") not in (None, ""):
@@ -39,5 +52,4 @@ def parse_line(raw: bytes, *, file_name: str, number: int) -> ArticleRecord | Re
 
 
 def count_records(path: Path) -> int:
-    with path.open("rb") as handle:
-        return sum(1 for line in handle if line.strip())
+    return count_nonblank_lines(path)

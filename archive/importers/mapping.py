@@ -27,6 +27,8 @@ from archive.importers.records import ActorRef, ArticleRecord, PlaceRef, Publish
 from archive.models import ActorType, DatePrecision, PlaceType, date_range
 
 PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+# JSON can escape characters that no database stores as text: NUL, and halves of surrogate pairs.
+NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
 class FieldError(ValueError):
@@ -55,7 +57,7 @@ def record_from_mapping(data: dict, *, label: str, source_file: str) -> ArticleR
         published=parse_published(_text(data, "published")),
         actors=[_actor(item) for item in _list(data, "actors")],
         places=[_place(item) for item in _list(data, "places")],
-        tags=[str(tag).strip() for tag in _list(data, "tags") if str(tag).strip()],
+        tags=[_checked(str(tag), "tags").strip() for tag in _list(data, "tags") if str(tag).strip()],
         provider_id=_text(data, "id").strip()[:100],
         source_file=source_file,
         label=label,
@@ -88,7 +90,14 @@ def _text(data: dict, key: str) -> str:
         return ""
     if isinstance(value, (dict, list)):
         raise FieldError(f"{key} must be text, not {'an object' if isinstance(value, dict) else 'a list'}")
-    return str(value)
+    return _checked(str(value), key)
+
+
+def _checked(text: str, key: str) -> str:
+    bad = NOT_TEXT.search(text)
+    if bad:
+        raise FieldError(f"{key} holds \\u{ord(bad[0]):04x}, which is not a character that can be stored")
+    return text
 
 
 def _list(data: dict, key: str) -> list:
@@ -124,7 +133,7 @@ def _named(item, key: str) -> tuple[str, str]:
         name, kind = str(item.get("name") or ""), str(item.get("type") or "")
     else:
         name, kind = str(item), ""
-    name = " ".join(name.split())
+    name = " ".join(_checked(name, key).split())
     if not name:
         raise FieldError(f"{key}: an entry has no name")
     return name, kind.strip()

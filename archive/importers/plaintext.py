@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from archive.importers.files import check_readable, decode_utf8
+from archive.importers.files import MAX_ARTICLE_BYTES, check_readable, decode_utf8, read_limited
 from archive.importers.records import ArticleRecord, ParseError, Published
 from archive.models import DatePrecision
 
@@ -70,10 +70,10 @@ WHEN = re.compile(
 BOILERPLATE = ("More Sections",)
 
 
-def parse_file(path: Path) -> Iterator[ArticleRecord]:
+def parse_file(path: Path, *, max_bytes: int = MAX_ARTICLE_BYTES) -> Iterator[ArticleRecord]:
     """The one article in the file; ``ParseError`` naming the file and the problem."""
     check_readable(path)
-    text = decode_utf8(path.read_bytes(), label=path.name)
+    text = decode_utf8(read_limited(path, max_bytes=max_bytes), label=path.name)
     record = parse_text(text, label=path.name)
     record.source_file = path.name
     yield record
@@ -158,7 +158,10 @@ def _utc_instant(local_date, time_text, ampm, zone, refuse) -> dt.datetime:
 def _offset(zone: str) -> dt.timezone | None:
     if zone[0] in "+-":
         digits = zone[1:].replace(":", "")
-        minutes = int(digits[:2]) * 60 + int(digits[2:])
+        hours, minutes = int(digits[:2]), int(digits[2:])
+        if hours > 23 or minutes > 59:
+            return None  # no such offset: "+9999" is not a time zone
+        minutes += hours * 60
         return dt.timezone(dt.timedelta(minutes=-minutes if zone[0] == "-" else minutes))
     hours = TIME_ZONES.get(zone.upper())
     return None if hours is None else dt.timezone(dt.timedelta(hours=hours))

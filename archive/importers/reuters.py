@@ -14,12 +14,13 @@ and the whole text is the body.
 """
 
 import datetime as dt
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from archive.importers import reuters_codes
-from archive.importers.files import check_readable
+from archive.importers.files import MAX_ARTICLE_BYTES, PIECE_BYTES, Oversized, check_readable, over_limit
 from archive.importers.records import ActorRef, ArticleRecord, ParseError, PlaceRef, Published, RecordError
 from archive.models import ActorType, DatePrecision, NameKind, PlaceType
 
@@ -43,46 +44,68 @@ MONTHS = {
 SIGN_OFF = re.compile(r"\n\s*REUTER\s*$", re.I)
 
 
-def parse_file(path: Path) -> Iterator[ArticleRecord | RecordError]:
+def parse_file(path: Path, *, max_bytes: int = MAX_ARTICLE_BYTES) -> Iterator[ArticleRecord | RecordError]:
     check_readable(path)
     found = False
-    for position, chunk in enumerate(_chunks(path), 1):
+    for position, chunk in enumerate(_chunks(path, max_bytes=max_bytes), 1):
         found = True
-        yield parse_record(chunk, file_name=path.name, position=position)
+        if isinstance(chunk, Oversized):
+            newid = _newid(chunk.head)
+            label = f"{path.name} NEWID={newid}" if newid else f"{path.name} record {position}"
+            yield RecordError(label, over_limit(chunk.size, max_bytes))
+        else:
+            yield parse_record(chunk, file_name=path.name, position=position)
     if not found:
         raise ParseError(f"{path.name}: no <REUTERS> records found (is it a Reuters-21578 SGML file?)")
 
 
 def count_records(path: Path) -> int:
     """How many records the file holds, by a fast scan, for the progress bar."""
-    count = 0
+    count, line_start = 0, True
     with path.open("rb") as handle:
-        for line in handle:
-            if line.startswith(b"<REUTERS"):
-                count += 1
+        while piece := handle.readline(PIECE_BYTES):
+            count += line_start and piece.startswith(b"<REUTERS")
+            line_start = piece.endswith((b"\n", b"\r"))
     return count
 
 
-def _chunks(path: Path) -> Iterator[str]:
-    """The text of each ``<REUTERS>`` element in turn; the tags are alone on their lines (README VI.A)."""
-    lines: list[str] | None = None
+def _chunks(path: Path, *, max_bytes: int) -> Iterator[str | Oversized]:
+    """The text of each ``<REUTERS>`` element in turn; the tags are alone on their lines (README VI.A).
+
+    Lines are read a piece at a time, and a record that grows past ``max_bytes`` is skipped to its end
+    unheld and given as ``Oversized``, so memory stays bounded however the file is made.
+    """
+    record: io.StringIO | None = None  # the record being read; None outside one, and while skipping one
+    size, head, skipping, line_start = 0, "", False, True
     with path.open("r", encoding="latin-1", newline="") as handle:
-        for line in handle:
-            if line.startswith("<REUTERS"):
-                lines = [line]
-            elif lines is not None:
-                lines.append(line)
-                if line.startswith("</REUTERS>"):
-                    yield "".join(lines)
-                    lines = None
-    if lines:
-        yield "".join(lines)
+        while piece := handle.readline(PIECE_BYTES):
+            starts_line, line_start = line_start, piece.endswith(("\n", "\r"))
+            if starts_line and piece.startswith("<REUTERS"):
+                record, size, head, skipping = io.StringIO(), 0, piece, False
+            elif record is None and not skipping:
+                continue
+            size += len(piece)
+            if not skipping and size > max_bytes:
+                record, skipping = None, True
+            elif not skipping:
+                record.write(piece)
+            if starts_line and piece.startswith("</REUTERS>"):
+                yield Oversized(size, head) if skipping else record.getvalue()
+                record, skipping = None, False
+    if skipping:
+        yield Oversized(size, head)
+    elif record is not None and size:
+        yield record.getvalue()
+
+
+def _newid(text: str) -> str:
+    """The NEWID of the ``<REUTERS>`` tag that begins ``text``; empty when it has none."""
+    head = re.match(r"\s*<REUTERS\b([^>]*)>", text)
+    return dict(ATTRIBUTE.findall(head[1])).get("NEWID", "").strip() if head else ""
 
 
 def parse_record(chunk: str, *, file_name: str, position: int = 1) -> ArticleRecord | RecordError:
-    head = re.match(r"\s*<REUTERS\b([^>]*)>", chunk)
-    attributes = dict(ATTRIBUTE.findall(head[1])) if head else {}
-    newid = attributes.get("NEWID", "").strip()
+    newid = _newid(chunk)
     if not newid:
         return RecordError(f"{file_name} record {position}", "no NEWID")
     label = f"{file_name} NEWID={newid}"
@@ -163,11 +186,16 @@ def parse_date(text: str) -> Published:
 
 
 def unescape(text: str) -> str:
-    """SGML character references (``&#3;``, ``&lt;``, ``&amp;``) to characters."""
+    """SGML character references (``&#3;``, ``&lt;``, ``&amp;``) to characters.
+
+    A reference to no character (past Unicode, or a surrogate, which cannot
+    be stored) is kept as written, like an unknown entity.
+    """
 
     def replace(match: re.Match) -> str:
         if match[1]:
-            return chr(int(match[1]))
+            code = int(match[1])
+            return chr(code) if code < 0x110000 and not 0xD800 <= code <= 0xDFFF else match[0]
         return ENTITIES.get(match[2].lower(), match[0])
 
     return REFERENCE.sub(replace, text)

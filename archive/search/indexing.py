@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import F
 
 from archive.models import Article, PendingIndexUpdate
+from archive.processes import interrupts_held, run_as_helper
 from archive.search import get_backend
 from archive.search.base import IndexLocked, SearchBackendError
 from archive.search.documents import article_documents
@@ -264,10 +265,12 @@ def _worker(batch_size: int):
 
     connections.close_all()  # the worker must not share this process's database sockets
     stop = multiprocessing.get_context("fork").Event()
+    # A helper ignores Ctrl-C (so do the Whoosh writer processes it forks): this process stops it by ``stop``.
     worker = multiprocessing.get_context("fork").Process(
-        target=_index_worker, args=(stop, batch_size, os.getpid()), name="archive-indexer"
+        target=run_as_helper, args=(_index_worker, stop, batch_size, os.getpid()), name="archive-indexer"
     )
-    worker.start()
+    with interrupts_held():
+        worker.start()
     _background.set()
     try:
         yield

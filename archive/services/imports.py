@@ -15,7 +15,9 @@ existing actor, place or tag record.
 
 Interruption: every committed batch is complete, with its index updates
 queued in the same transaction (the outbox in ``archive.search.indexing``),
-so running the same import again finishes the work without duplicates.
+so running the same import again finishes the work without duplicates, and
+leaves what one unbroken run would: a dateline place that a later batch
+created is linked as a link, not as a new version of the story.
 """
 
 import datetime as dt
@@ -147,14 +149,19 @@ def _count(paths: list, format: str | None) -> int:
 
 
 def _records(paths: list, format: str | None, report: ImportReport, bar: tqdm) -> Iterator[ArticleRecord]:
-    """Every good record in file order; every problem into the report with the file (and record) it concerns."""
+    """Every good record in file order; every problem into the report with the file (and record) it concerns.
+
+    A file or record over ``ARCHIVE_MAX_ARTICLE_BYTES`` is one of those problems, found before it is read whole.
+    """
     for path in expand_paths(paths, format=format):
         if isinstance(path, ParseError):
             report.failures.append(str(path))
             bar.update(1)
             continue
         try:
-            for item in importers.parse_path(path, format or detect_format(path)):
+            for item in importers.parse_path(
+                path, format or detect_format(path), max_bytes=settings.ARCHIVE_MAX_ARTICLE_BYTES
+            ):
                 bar.update(1)
                 if isinstance(item, RecordError):
                     report.failures.append(str(item))
@@ -209,6 +216,8 @@ class _BatchWriter:
 
     def _write_atomically(self, records: list[ArticleRecord]) -> None:
         counts = (self.report.created, self.report.updated, self.report.unchanged, self.report.flagged_duplicates)
+        # What earlier, committed batches learnt of datelines stays true when this one is rolled back.
+        dateline_places, late_datelines = dict(self.dateline_places), dict(self.late_datelines)
         committed = []
         try:
             with transaction.atomic():
@@ -223,8 +232,7 @@ class _BatchWriter:
             self.actors.clear()
             self.places.clear()
             self.tags.clear()
-            self.dateline_places.clear()
-            self.late_datelines.clear()
+            self.dateline_places, self.late_datelines = dateline_places, late_datelines
             (
                 self.report.created,
                 self.report.updated,
@@ -256,20 +264,28 @@ class _BatchWriter:
         created = self._create(new)
         links = self._links_of([article.pk for _, article in changed])
         updated: list[Article] = []
+        relinked: list[Article] = []
         for record, article in changed:
-            fields_changed = self._apply(record, article, dateline_ids)
+            fields_changed = self._apply(record, article)
+            # A dateline place is a link, like the others: linking it is no new version of the text, and
+            # its suggestions stay as they were, as when link_late_datelines links it in an unbroken run.
+            dateline_linked = self._link_dateline(record, article, dateline_ids)
             missing = self._missing_links(record, article.pk, links, actor_ids, place_ids, tag_ids)
-            if fields_changed or missing:
+            if fields_changed or dateline_linked or missing:
                 if fields_changed:
                     article.version += 1
                     article.updated_at = now
                     updated.append(article)
+                elif dateline_linked:
+                    relinked.append(article)
                 self.report.updated += 1
                 linked.append((record, article.pk))
             else:
                 self.report.unchanged += 1
         if updated:
             Article.objects.bulk_update(updated, [*SOURCE_FIELDS, "dateline_place", "version", "updated_at"])
+        if relinked:
+            Article.objects.bulk_update(relinked, ["dateline_place"])
         linked.extend((record, article.pk) for record, article in created)
 
         self._link(linked, actor_ids, place_ids, tag_ids, links)
@@ -435,10 +451,11 @@ class _BatchWriter:
             created_at=now,
             updated_at=now,
         )
-        self._apply(record, article, dateline_ids)
+        self._apply(record, article)
+        self._link_dateline(record, article, dateline_ids)
         return article
 
-    def _apply(self, record: ArticleRecord, article: Article, dateline_ids: dict) -> bool:
+    def _apply(self, record: ArticleRecord, article: Article) -> bool:
         """Copy the record's fields onto the article; True when anything differed."""
         published = record.published
         values = {
@@ -455,15 +472,20 @@ class _BatchWriter:
             "source_file": record.source_file,
             "checksum": record.checksum,
         }
-        place_id = dateline_ids.get(record.dateline_place.lower()) if record.dateline_place else None
-        if place_id is not None:
-            values["dateline_place_id"] = place_id
         differs = False
         for name, value in values.items():
             if getattr(article, name) != value:
                 setattr(article, name, value)
                 differs = True
         return differs
+
+    def _link_dateline(self, record: ArticleRecord, article: Article, dateline_ids: dict) -> bool:
+        """Link the place the dateline names, when one is known; True when the link changed."""
+        place_id = dateline_ids.get(record.dateline_place.lower()) if record.dateline_place else None
+        if place_id is None or article.dateline_place_id == place_id:
+            return False
+        article.dateline_place_id = place_id
+        return True
 
     def _create(self, new: list[tuple[ArticleRecord, Article]]) -> list[tuple[ArticleRecord, Article]]:
         if not new:
