@@ -153,6 +153,7 @@ def test_total_and_pagination(client, indexed):
         ({"place": "424242"}, "There is no place with id 424242; that filter was ignored."),
         ({"tag": "no-such-tag"}, "There is no tag “no-such-tag”; that filter was ignored."),
         ({"from": "2016-13"}, "The “from” date was ignored: &#x27;2016-13&#x27; is not a date: there is no month 13."),
+        ({"from": "0000"}, "The “from” date was ignored: &#x27;0000&#x27; is not a date: there is no year 0."),
         ({"to": "yesterday"}, "The “to” date was ignored: &#x27;yesterday&#x27; is not a date: use YYYY, YYYY-MM"),
         ({"page": "-1"}, "Page “-1” does not exist; showing page 1."),
         ({"page": "99"}, "Page 99 does not exist; showing page 1."),
