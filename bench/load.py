@@ -432,6 +432,8 @@ def main() -> None:
         parser.error("--clients, --processes, --max-requests and --seconds must be positive")
     if args.processes > args.clients:
         parser.error("--processes cannot be more than --clients")
+    if args.url and (args.corpus or args.database_url):
+        parser.error("--corpus and --database-url prepare DIR; a server given with --url serves what it has")
     if args.url:
         try:
             host, port = loopback_target(args.url)
