@@ -191,7 +191,10 @@ class SearchForm(forms.Form):
     def clean_tag(self):
         raw = []
         for value in self.data.getlist("tag")[:MAX_FILTER_VALUES]:
-            if value.strip() and value.strip() not in raw:
+            if "\x00" in value:
+                # No slug holds one, and PostgreSQL refuses one in a query.
+                self.notices.append("A tag contained a null character; that filter was ignored.")
+            elif value.strip() and value.strip() not in raw:
                 raw.append(value.strip())
         if not raw:
             return ()

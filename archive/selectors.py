@@ -309,7 +309,8 @@ def suggestions(typed: str) -> list[dict]:
     word only when it finds a published article, so drafts never leak.
     """
     typed = " ".join(typed.split())[:100]
-    if len(typed) < 2:
+    # No name holds a null character, and PostgreSQL refuses one in a query.
+    if len(typed) < 2 or "\x00" in typed:
         return []
     found = []
     has_published = Q(articles__status=ArticleStatus.PUBLISHED)

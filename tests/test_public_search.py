@@ -152,6 +152,7 @@ def test_total_and_pagination(client, indexed):
         ({"per_page": "-5"}, "Page size -5 is not offered; showing 10 results per page."),
         ({"place": "424242"}, "There is no place with id 424242; that filter was ignored."),
         ({"tag": "no-such-tag"}, "There is no tag “no-such-tag”; that filter was ignored."),
+        ({"tag": "drones\x00"}, "A tag contained a null character; that filter was ignored."),
         ({"from": "2016-13"}, "The “from” date was ignored: &#x27;2016-13&#x27; is not a date: there is no month 13."),
         ({"from": "0000"}, "The “from” date was ignored: &#x27;0000&#x27; is not a date: there is no year 0."),
         ({"to": "yesterday"}, "The “to” date was ignored: &#x27;yesterday&#x27; is not a date: use YYYY, YYYY-MM"),
