@@ -141,6 +141,7 @@ def test_form_gives_a_clean_query_or_says_why_it_dropped_it(text):
 
 FILTER_VALUE = st.text(max_size=30) | st.sampled_from(["1", "2", "99999999999999999999", "drones", "-3", "²", "\uff12"])
 DATE_VALUE = st.text(max_size=30) | st.sampled_from(["2016", "2016-02", "2016-02-30", "1987-13", "0000", "9999-12-31"])
+TAG_VALUE = st.sampled_from(["drones", "airbase", "oil", "drones\x00"])
 PARAMS = st.fixed_dictionaries(
     {},
     optional={
@@ -152,7 +153,7 @@ PARAMS = st.fixed_dictionaries(
         "date_mode": st.lists(st.sampled_from(["overlap", "within"]) | st.text(max_size=10), min_size=1, max_size=2),
         "actor": st.lists(FILTER_VALUE, min_size=1, max_size=3),
         "place": st.lists(FILTER_VALUE, min_size=1, max_size=3),
-        "tag": st.lists(FILTER_VALUE | st.sampled_from(["drones", "airbase", "oil"]), min_size=1, max_size=3),
+        "tag": st.lists(FILTER_VALUE | TAG_VALUE, min_size=1, max_size=3),
         "source": st.lists(FILTER_VALUE, min_size=1, max_size=2),
     },
 )
