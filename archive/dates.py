@@ -16,6 +16,8 @@ def partial_date_range(text: str) -> tuple[dt.date, dt.date, str]:
     year = int(match["year"])
     month = int(match["month"]) if match["month"] else None
     day = int(match["day"]) if match["day"] else None
+    if year < dt.MINYEAR:
+        raise ValueError(f"{text!r} is not a date: there is no year 0")
     if month is not None and not 1 <= month <= 12:
         raise ValueError(f"{text!r} is not a date: there is no month {month}")
     try:

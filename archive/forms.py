@@ -123,6 +123,11 @@ def _joined(pairs: list[tuple[str, str]]) -> str:
     return "&".join(f"{_quoted(key)}={_quoted(value)}" for key, value in pairs)
 
 
+def _is_number(value: str) -> bool:
+    """ASCII digits only: ``str.isdigit()`` also accepts "²", which ``int()`` cannot read."""
+    return value.isascii() and value.isdigit()
+
+
 @lru_cache(maxsize=4096)
 def _quoted(text: str) -> str:
     return quote_plus(text)
@@ -163,7 +168,7 @@ class SearchForm(forms.Form):
         raw = [value.strip() for value in self.data.getlist(name) if value.strip()][:MAX_FILTER_VALUES]
         wanted = []
         for value in raw:
-            is_id = value.isdigit() and len(value) <= MAX_ID_DIGITS
+            is_id = _is_number(value) and len(value) <= MAX_ID_DIGITS
             if is_id and int(value) not in wanted:
                 wanted.append(int(value))
             elif not is_id:
@@ -185,7 +190,10 @@ class SearchForm(forms.Form):
     def clean_tag(self):
         raw = []
         for value in self.data.getlist("tag")[:MAX_FILTER_VALUES]:
-            if value.strip() and value.strip() not in raw:
+            if "\x00" in value:
+                # No slug holds one, and PostgreSQL refuses one in a query.
+                self.notices.append("A tag contained a null character; that filter was ignored.")
+            elif value.strip() and value.strip() not in raw:
                 raw.append(value.strip())
         if not raw:
             return ()
@@ -218,7 +226,7 @@ class SearchForm(forms.Form):
 
     def clean_page(self):
         value = self.cleaned_data["page"].strip() or "1"
-        if not value.isdigit() or int(value) < 1:
+        if not _is_number(value) or int(value) < 1:
             self.notices.append(f"Page “{value}” does not exist; showing page 1.")
             return 1
         return int(value)
@@ -227,7 +235,7 @@ class SearchForm(forms.Form):
         value = self.cleaned_data["per_page"].strip()
         if not value:
             return DEFAULT_PAGE_SIZE
-        if not value.lstrip("-").isdigit():
+        if not _is_number(value.lstrip("-")):
             self.notices.append(f"“{value}” is not a page size; showing {DEFAULT_PAGE_SIZE} results per page.")
             return DEFAULT_PAGE_SIZE
         number = int(value)

@@ -331,7 +331,8 @@ def suggestions(typed: str) -> list[dict]:
     A title word only counts when it finds a published article, so drafts never leak.
     """
     typed = " ".join(typed.split())[:100]
-    if len(typed) < 2:
+    # No name holds a null character, and PostgreSQL refuses one in a query.
+    if len(typed) < 2 or "\x00" in typed:
         return []
     found = []
     starts = Q(name__istartswith=typed) | Q(name__icontains=f" {typed}")

@@ -41,6 +41,11 @@ def test_short_input_gets_no_suggestions(client, world):
     assert suggest(client, "s") == []
 
 
+def test_null_character_gets_no_suggestions(client, world):
+    """What was typed with a null character in it matches no name, on every database."""
+    assert suggest(client, "dro\x00") == []
+
+
 def test_suggestions_need_published_articles(client, world, indexed):
     """A published actor with no published article is not suggested."""
     ActorFactory(name="Italian Navy")

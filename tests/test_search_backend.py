@@ -171,6 +171,15 @@ def test_impossible_date_in_the_query_is_ignored_with_a_notice(engine):
     assert results.notice == "Date filter ignored: '2016-13' is not a date: there is no month 13."
 
 
+def test_year_zero_in_the_query_is_ignored_with_a_notice(engine):
+    """published:0000-02 names the year that does not exist, and the rest of the query still runs."""
+    article = ArticleFactory(body="Drone strikes.")
+    index(engine, article)
+    results = engine.search(SearchQuery(text="drone published:0000-02"))
+    assert results.total == 1
+    assert results.notice == "Date filter ignored: '0000-02' is not a date: there is no year 0."
+
+
 def test_drafts_are_not_found_by_default(engine):
     """Only published articles are searched unless other statuses are asked for."""
     draft = ArticleFactory(body="Unchecked report about Sabratha.", status=ArticleStatus.DRAFT)
