@@ -8,23 +8,18 @@ answers with results, and the page answers 200, never 500.
 The module shares one small archive and one index, built once: each example
 only reads them.
 
-Three crashes are known and left to the rewrite of ``whoosh_backend.py``:
-operators with nothing to join (``NOT AND drones``) raise an IndexError or an
-AssertionError in its plain-words fallback, and its spelling correction raises a TypeError on a
-misspelled word joined to another by punctuation (``sigonela-libya``) and an
-AttributeError on any range in the words (``[2015 TO 2016]``). The properties
-skip exactly the inputs that end in those errors; the xfail tests at the end
-pass once they are fixed.
+Three crashes it found in the backend are kept as examples: operators with
+nothing to join (``NOT AND drones``), a misspelled word joined to another by
+punctuation (``sigonela-libya``) and a range among the words (``[2015 TO 2016]``).
 """
 
 import datetime as dt
-import traceback
 
 import pytest
 from django.db import transaction
 from django.http import QueryDict
 from django.test import Client, TestCase, override_settings
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archive.forms import SearchForm
@@ -93,26 +88,6 @@ def archive() -> None:
     ArticleFactory(title="Coffee quota talks fail in London", body="Producers and consumers could not agree.")
 
 
-def known_backend_crash(text: str) -> bool:
-    """Whether searching ``text`` with spelling correction, as the page does, ends in one of the three
-    known errors inside ``WhooshBackend``; any other error is raised."""
-    try:
-        get_backend().search(SearchQuery(text=text, spellcheck=True, facets=()))
-    except Exception as exc:
-        frames = traceback.extract_tb(exc.__traceback__)
-        names = [frame.name for frame in frames]
-        # The plain-words fallback parses the operators again: NOT AND drones, drones ANDNOT ANDNOT drones.
-        fallback = any(frame.name == "_parse" and "qparser.AndGroup" in (frame.line or "") for frame in frames)
-        # A word the analyser splits in two has tokens without positions: sigonela-libya.
-        split_word = isinstance(exc, TypeError) and "_correction" in names and "format_fragment" in names
-        # A range has no text to correct: [2015 TO 2016].
-        range_word = isinstance(exc, AttributeError) and "_correction" in names and names[-1] == "tokens"
-        if fallback or split_word or range_word:
-            return True
-        raise
-    return False
-
-
 def query_dict(pairs: dict[str, list[str]]) -> QueryDict:
     data = QueryDict(mutable=True)
     for key, values in pairs.items():
@@ -176,7 +151,6 @@ def test_form_never_raises_on_any_parameters(text, others):
 @pytest.mark.django_db
 def test_backend_answers_any_words_with_results(text, sort, page):
     """The Whoosh backend reads any text in its query language, or as plain words, and returns results."""
-    assume(not known_backend_crash(text))
     results = get_backend().search(
         SearchQuery(text=text, sort=sort, page=page, per_page=2, facets=FACETS, highlight=True, spellcheck=True)
     )
@@ -190,7 +164,6 @@ def test_backend_answers_any_words_with_results(text, sort, page):
 @pytest.mark.django_db
 def test_search_page_never_answers_500(text, others):
     """GET /search/ with any words and any filter parameters answers 200 or 400."""
-    assume(not known_backend_crash(" ".join(text.split())))  # the words as the form passes them on
     response = Client().get("/search/", query_dict({"q": [text], **others}))
     assert response.status_code in (200, 400)
 
@@ -205,19 +178,6 @@ def test_suggestions_answer_any_typing_with_a_list(text):
     assert isinstance(response.json()["suggestions"], list)
 
 
-KNOWN_BUG = (
-    "Known bug in archive/search/whoosh_backend.py, left to its rewrite; when this passes, remove its case "
-    "from known_backend_crash(). "
-)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=(IndexError, AssertionError),
-    reason=KNOWN_BUG + "WhooshBackend._parse: when the query cannot be parsed, the plain-words fallback "
-    "joins the words and parses them again with the operators still in them; Whoosh then raises IndexError "
-    "(NotGroup.query) on a NOT with nothing after it, or AssertionError (AndNotGroup.query) on ANDNOT ANDNOT.",
-)
 @pytest.mark.django_db
 @pytest.mark.parametrize("text", ["NOT AND drones", "NOT OR drones", "drones ANDNOT ANDNOT drones"])
 def test_dangling_operators_get_a_page(text):
@@ -225,13 +185,6 @@ def test_dangling_operators_get_a_page(text):
     assert Client().get("/search/", {"q": text}).status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason=KNOWN_BUG
-    + "WhooshBackend._correction: Whoosh's correct_query() formats the corrected query with tokens that have "
-    "no startchar/endchar when the analyser splits one query word in two, and raises TypeError.",
-)
 @pytest.mark.django_db
 @pytest.mark.parametrize("text", ["sigonela-libya", "drones\x08drnes"])
 def test_misspelled_words_joined_by_punctuation_get_a_page(text):
@@ -239,12 +192,6 @@ def test_misspelled_words_joined_by_punctuation_get_a_page(text):
     assert Client().get("/search/", {"q": text}).status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason=KNOWN_BUG + "WhooshBackend._correction asks every part of the query for its tokens; a TermRange "
-    "has no .text, so Whoosh's TermRange.tokens() raises AttributeError for any range in the words.",
-)
 @pytest.mark.django_db
 @pytest.mark.parametrize("text", ["[2015 TO 2016]", "title:[a TO c]", "[0TO]"])
 def test_ranges_in_the_words_get_a_page(text):

@@ -563,7 +563,8 @@ class WhooshBackend(BaseSearchBackend):
             logger.info("Query %r could not be parsed (%s); searching plain words", text, exc)
             parsed = None
         if parsed is None or (parsed is query.NullQuery and re.search(r"\w", text)):
-            words = re.findall(r"\w+", text)
+            # Lower case, so that AND, OR and NOT are words again and not operators with nothing to join.
+            words = re.findall(r"\w+", text.lower())
             parsed = qparser.MultifieldParser(DEFAULT_FIELDS, self.schema, group=qparser.AndGroup).parse(
                 " ".join(words)
             )
@@ -619,11 +620,18 @@ class WhooshBackend(BaseSearchBackend):
 
     def _correction(self, search_query: SearchQuery, snapshot: "Snapshot", text_query, allowed: np.ndarray) -> str:
         """A corrected query, offered only for words the index lacks and only if it finds something."""
+        if any(isinstance(leaf, query.ranges.RangeMixin) for leaf in text_query.leaves()):
+            return ""  # a range has no words to correct, and Whoosh cannot list its tokens
+        tokens = list(text_query.all_tokens())
+        if any(token.startchar is None or token.endchar is None for token in tokens):
+            # A word the analyser split in two ('sigonela-libya') has no place in the query string,
+            # and Whoosh cannot rewrite the string around it.
+            return ""
         searcher = snapshot.searcher
         reader = searcher.reader()
         unknown = [
             (token.fieldname, token.text)
-            for token in text_query.all_tokens()
+            for token in tokens
             if token.fieldname in TEXT_FIELDS and not any((field, token.text) in reader for field in TEXT_FIELDS)
         ]
         if not unknown or not allowed.any():
