@@ -5,54 +5,28 @@ SIGKILL the moment it reaches the named point (no cleanup, no ``finally``),
 as a power cut or the kernel's OOM killer would.
 """
 
-import multiprocessing
-import os
 import signal
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connections
 from whoosh.writing import SegmentWriter
 
 from archive.search import get_backend, indexing, whoosh_backend
 from archive.search.base import SearchQuery
+from tests.crash_support import killed_at, run_killed
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ARTICLES = 120
-TIMEOUT = 120
-
-
-def _killed_at(owner, name: str, call: int = 1):
-    """Patch ``owner.name`` so that its ``call``-th call kills this process before it runs."""
-    original = getattr(owner, name)
-    calls = [0]
-
-    def dying(*args, **kwargs):
-        calls[0] += 1
-        if calls[0] == call:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return original(*args, **kwargs)
-
-    setattr(owner, name, dying)
 
 
 def _run_killed(point, work) -> int:
-    """Run ``work`` in a forked process that dies at ``point``; return its exit code."""
-    connections.close_all()
-
-    def child():
-        get_backend.cache_clear()
+    def checkpointing_point():
         whoosh_backend.REBUILD_CHECKPOINT = 50
         point()
-        work()
-        os._exit(0)
 
-    process = multiprocessing.get_context("fork").Process(target=child)
-    process.start()
-    process.join(TIMEOUT)
-    return process.exitcode
+    return run_killed(checkpointing_point, work)
 
 
 def _rebuild():
@@ -80,15 +54,15 @@ def articles(settings):
 
 
 REBUILD_POINTS = {
-    "while writing the first batch": lambda: _killed_at(whoosh_backend, "to_whoosh", call=10),
-    "after a checkpoint": lambda: _killed_at(whoosh_backend, "to_whoosh", call=70),
-    "with the last segment written, before its table of contents": lambda: _killed_at(
+    "while writing the first batch": lambda: killed_at(whoosh_backend, "to_whoosh", call=10),
+    "after a checkpoint": lambda: killed_at(whoosh_backend, "to_whoosh", call=70),
+    "with the last segment written, before its table of contents": lambda: killed_at(
         SegmentWriter, "_commit_toc", call=2
     ),
-    "in the swap, before the new index is live": lambda: _killed_at(
+    "in the swap, before the new index is live": lambda: killed_at(
         whoosh_backend.WhooshBackend, "_point_live_at", call=1
     ),
-    "after the swap, before the queue is drained": lambda: _killed_at(indexing, "process_queue", call=1),
+    "after the swap, before the queue is drained": lambda: killed_at(indexing, "process_queue", call=1),
 }
 
 
@@ -106,7 +80,7 @@ def test_rebuild_killed_then_rerun_gives_the_uninterrupted_index(articles, point
 
 def test_compaction_killed_leaves_a_whole_index(articles):
     """A compaction killed before its table of contents leaves the index as it was; the next one completes."""
-    assert _run_killed(lambda: _killed_at(SegmentWriter, "_commit_toc", call=1), _compact) == -signal.SIGKILL
+    assert _run_killed(lambda: killed_at(SegmentWriter, "_commit_toc", call=1), _compact) == -signal.SIGKILL
     get_backend.cache_clear()
     assert _index_state() == articles
     _compact()

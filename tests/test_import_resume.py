@@ -8,6 +8,8 @@ article, its version, links and suggestions, by natural keys, since ids
 differ between the runs.
 """
 
+import signal
+
 import pytest
 from django.db import IntegrityError, transaction
 
@@ -15,6 +17,7 @@ from archive.extraction.authorities import forget_authority_index
 from archive.models import Article, Suggestion
 from archive.services import imports
 from archive.services.imports import articles_import
+from tests.crash_support import killed_at, run_killed
 from tests.import_support import reuters_file, story
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +145,18 @@ def test_a_batch_the_database_refuses_keeps_what_earlier_batches_learnt_of_datel
     report = articles_import(paths=[corpus], batch_size=1)
     assert report.failures == ["reut2-000.sgm NEWID=4: could not be stored (simulated constraint failure)"]
     assert Article.objects.get(provider_id="1").dateline_place.name == "Singapore"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("call", [1, 2, 3])
+def test_an_import_killed_inside_a_batch_and_run_again_stores_what_one_run_stores(corpus, call):
+    """kill -9 of the importing process inside the ``call``-th batch's transaction, then the same import."""
+    expected = uninterrupted(corpus, batch_size=2)
+
+    def import_corpus():
+        articles_import(paths=[corpus], batch_size=2)
+
+    assert run_killed(lambda: killed_at(imports._BatchWriter, "_link", call), import_corpus) == -signal.SIGKILL
+    forget_authority_index()
+    import_corpus()
+    assert stored() == expected
