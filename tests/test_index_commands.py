@@ -4,26 +4,14 @@ import os
 import threading
 
 import pytest
-from django.core.management import call_command
 
 from archive.models import Article, PendingIndexUpdate
 from archive.search import get_backend, indexing, whoosh_backend
 from archive.search.base import SearchQuery
+from tests.command_support import run
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def run(command, *args):
-    """Run a management command; return (exit status, stdout)."""
-    from io import StringIO
-
-    out = StringIO()
-    try:
-        call_command(command, *args, stdout=out, stderr=StringIO(), verbosity=0)
-    except SystemExit as exit_:
-        return exit_.code, out.getvalue()
-    return 0, out.getvalue()
 
 
 @pytest.fixture

@@ -6,30 +6,19 @@ deleted, the table of contents emptied.
 """
 
 import os
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from archive.middleware import UNAVAILABLE
 from archive.search import get_backend
 from archive.search.base import IndexUnreadable, SearchQuery
+from tests.command_support import run
 from tests.factories import ArticleFactory, PlaceFactory
 
 pytestmark = pytest.mark.django_db
 
 REPAIR = "Run `manage.py rebuild_index` to repair the index."
-
-
-def run(command, *args):
-    """Run a management command; return (exit status, stdout)."""
-    out = StringIO()
-    try:
-        call_command(command, *args, stdout=out, stderr=StringIO(), verbosity=0)
-    except SystemExit as exit_:
-        return exit_.code, out.getvalue()
-    return 0, out.getvalue()
 
 
 def live_files() -> Path:
