@@ -37,7 +37,6 @@ from whoosh.reading import SegmentReader
 from whoosh.support.charset import accent_map
 from whoosh.writing import LockError
 
-from archive.dates import partial_date_range
 from archive.search.base import (
     BaseSearchBackend,
     Hit,
@@ -48,6 +47,7 @@ from archive.search.base import (
     SearchResults,
 )
 from archive.search.cache import SizedCache
+from archive.search.query_language import NO_WORDS, UNBALANCED_QUOTE, UNREADABLE, extract_dates
 from archive.search.whoosh_check import READ_ERRORS, REPAIR, problems, unreadable
 from archive.search.whoosh_highlight import Highlighter
 from archive.search.whoosh_matching import TermTree
@@ -84,10 +84,6 @@ def _remember_missing_length_columns() -> None:
 
 _remember_missing_length_columns()
 
-PUBLISHED_FILTER = re.compile(
-    r"\b(?:published|date):(?:\[(?P<lo>[\d-]*)\s+TO\s+(?P<hi>[\d-]*)\]|(?P<single>\d{4}(?:-\d{2}){0,2}))",
-    re.IGNORECASE,
-)
 # From this many documents a write is split between writer processes, one per core.
 PARALLEL_WRITE_THRESHOLD = 1000
 # Documents a rebuild writes between checkpoints: fewer segments, against less work redone after an interruption.
@@ -555,7 +551,7 @@ class WhooshBackend(BaseSearchBackend):
         notice = ""
         if text.count('"') % 2:
             text = text.replace('"', " ")
-            notice = "The query had an unbalanced quote, so it was searched as plain words."
+            notice = UNBALANCED_QUOTE
         parser = self._parser(searcher)
         try:
             parsed = parser.parse(text)
@@ -568,9 +564,9 @@ class WhooshBackend(BaseSearchBackend):
             parsed = qparser.MultifieldParser(DEFAULT_FIELDS, self.schema, group=qparser.AndGroup).parse(
                 " ".join(words)
             )
-            notice = notice or "The query could not be read as written, so it was searched as plain words."
+            notice = notice or UNREADABLE
         if parsed is query.NullQuery:
-            notice = "The query has no searchable words (only common words such as 'the' or operators)."
+            notice = NO_WORDS
         return parsed, notice
 
     def _parser(self, searcher):
@@ -581,27 +577,8 @@ class WhooshBackend(BaseSearchBackend):
         return parser
 
     def _extract_dates(self, text: str) -> tuple[str, list[query.Query], str]:
-        """Take ``published:2016-02`` and ``published:[2015 TO 2016-06]`` out of the words as date filters."""
-        filters, problems = [], []
-
-        def replace(match):
-            try:
-                if match["single"]:
-                    start, end, _ = partial_date_range(match["single"])
-                else:
-                    start = partial_date_range(match["lo"])[0] if match["lo"] else None
-                    end = partial_date_range(match["hi"])[1] if match["hi"] else None
-            except ValueError as exc:
-                problems.append(str(exc))
-                return " "
-            found = date_filter(start, end, "overlap")
-            if found is not None:
-                filters.append(found)
-            return " "
-
-        remaining = PUBLISHED_FILTER.sub(replace, text or "")
-        notice = f"Date filter ignored: {'; '.join(problems)}." if problems else ""
-        return remaining, filters, notice
+        remaining, ranges, notice = extract_dates(text)
+        return remaining, [date_filter(start, end, "overlap") for start, end in ranges], notice
 
     def _filters(self, search_query: SearchQuery) -> list[query.Query]:
         filters: list[query.Query] = []

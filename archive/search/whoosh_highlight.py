@@ -2,16 +2,13 @@
 
 import re
 from functools import lru_cache
-from html import escape
 
 from whoosh import query
 from whoosh.lang.porter import stem as porter_stem
 from whoosh.support.charset import accent_map
 
+from archive.search.snippets import snippet
 from archive.search.whoosh_schema import TEXT_FIELDS
-
-SNIPPET_CHARS = 240
-SNIPPET_LEAD = 60
 
 
 class Highlighter:
@@ -45,40 +42,9 @@ class Highlighter:
                     _stemmed(folded) in self.terms or (self.prefixes and folded.startswith(self.prefixes))
                 ):
                     spans.append((match.start(), match.end()))
-        if not spans:
-            return _escape_excerpt(text, 0, SNIPPET_CHARS)
-        best, best_count, last = 0, 0, 0
-        for first in range(len(spans)):
-            while last < len(spans) and spans[last][1] - spans[first][0] <= SNIPPET_CHARS:
-                last += 1
-            if last - first > best_count:
-                best, best_count = first, last - first
-        start = max(0, spans[best][0] - SNIPPET_LEAD)
-        if start:
-            space = text.find(" ", start, spans[best][0])
-            start = space + 1 if space != -1 else start
-        end = min(len(text), start + SNIPPET_CHARS)
-        if end < len(text):
-            space = text.rfind(" ", max(spans[best][1], start), end)
-            end = space if space != -1 else end
-        parts, position = ["…"] if start else [], start
-        for span_start, span_end in spans:
-            if span_start < start or span_end > end:
-                continue
-            parts.append(escape(text[position:span_start], quote=False))
-            parts.append(f"<mark>{escape(text[span_start:span_end], quote=False)}</mark>")
-            position = span_end
-        parts.append(escape(text[position:end], quote=False))
-        if end < len(text):
-            parts.append("…")
-        return "".join(parts)
+        return snippet(text, spans)
 
 
 @lru_cache(maxsize=100_000)
 def _stemmed(word: str) -> str:
     return porter_stem(word)
-
-
-def _escape_excerpt(text: str, start: int, length: int) -> str:
-    excerpt = text[start : start + length]
-    return escape(excerpt + ("…" if len(text) > start + length else ""), quote=False)
