@@ -229,9 +229,27 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"ActorType": "archive.models.ActorType", "PlaceType": "archive.models.PlaceType"},
 }
 
-# The search engine, resolved lazily by archive.search.get_backend().
+# The search engine, resolved lazily by archive.search.get_backend(): ``whoosh`` (files in
+# ARCHIVE_DATA_DIR, one machine) or ``postgres`` (a table in the database, shared by every server).
+SEARCH_ENGINES = {
+    "whoosh": "archive.search.whoosh_backend.WhooshBackend",
+    "postgres": "archive.search.postgres_backend.PostgresBackend",
+}
+_search_engine = os.environ.get("ARCHIVE_SEARCH_BACKEND", "whoosh").strip() or "whoosh"
+if _search_engine not in SEARCH_ENGINES and "." not in _search_engine:
+    raise ImproperlyConfigured(
+        f"ARCHIVE_SEARCH_BACKEND must be one of {', '.join(SEARCH_ENGINES)} (or a backend class path), "
+        f"not {_search_engine!r}"
+    )
+if SEARCH_ENGINES.get(_search_engine, _search_engine) == SEARCH_ENGINES["postgres"] and DATABASES["default"][
+    "ENGINE"
+] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        "ARCHIVE_SEARCH_BACKEND=postgres keeps the search index in the database, so DATABASE_URL must be a "
+        "PostgreSQL database such as postgres://user@host:5432/archive"
+    )
 ARCHIVE_SEARCH = {
-    "BACKEND": os.environ.get("ARCHIVE_SEARCH_BACKEND", "archive.search.whoosh_backend.WhooshBackend"),
+    "BACKEND": SEARCH_ENGINES.get(_search_engine, _search_engine),
     "OPTIONS": {
         "PATH": ARCHIVE_DATA_DIR / "index",
         # Seconds a save waits for another process's index lock before queueing its update.

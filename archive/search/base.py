@@ -91,6 +91,10 @@ class BaseSearchBackend:
     can write them in one batch.
     """
 
+    # True for an engine that writes its entries in the transaction of the change they reflect (the
+    # index is in the database): changes then refresh the index where they happen, with no queue.
+    writes_in_transaction = False
+
     def __init__(self, options: dict):
         self.options = options
 

@@ -5,6 +5,10 @@ that makes them (an outbox), then applied after the commit. An update that
 cannot be applied now (the index is locked by another process, the engine
 failed) stays queued and is retried: it is never dropped. A rebuild in
 progress keeps applied rows until its new index has absorbed them.
+
+An engine whose index is in the database (``writes_in_transaction``) needs
+none of this: ``queue_articles`` refreshes its entries at once, inside the
+transaction that made the change, so they commit or roll back together.
 """
 
 import logging
@@ -55,6 +59,11 @@ def queue_articles(article_ids: Iterable[int]) -> None:
     collecting = getattr(_local, "collecting", None)
     if collecting is not None:
         collecting.update(ids)
+        return
+    backend = get_backend()
+    if backend.writes_in_transaction:
+        # The entries commit or roll back with the change: nothing to queue, nothing to drift.
+        backend.refresh(ids, _current_documents)
         return
     PendingIndexUpdate.objects.bulk_create([PendingIndexUpdate(article_id=pk) for pk in sorted(ids)])
     _schedule_after_commit()
@@ -245,8 +254,11 @@ def background_indexing(*, batch_size: int = 1000):
     """
     from django.db import connection
 
-    if connection.in_atomic_block or (connection.vendor == "sqlite" and connection.is_in_memory_db()):
-        # A second process could not see this transaction's rows or this in-memory database.
+    if get_backend().writes_in_transaction or connection.in_atomic_block or (
+        connection.vendor == "sqlite" and connection.is_in_memory_db()
+    ):
+        # The import writes the index in its own transactions (no queue for a worker to follow),
+        # or a second process could not see this transaction's rows or this in-memory database.
         yield
     else:
         with _worker(batch_size):

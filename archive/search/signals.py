@@ -5,6 +5,11 @@ afterwards, so many-to-many changes are followed as well as saves. Names
 of actors, places and tags are in every linked article's document, so a
 rename reindexes those articles too. Cascading deletes send no
 ``m2m_changed``, hence the ``pre_delete`` receivers.
+
+A receiver that must look before a change (who is linked to the record
+being deleted or unlinked) remembers the articles on the instance and
+queues them after it: an engine that refreshes entries at once, in the
+transaction (PostgreSQL), must read the articles as the change leaves them.
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
@@ -50,7 +55,11 @@ def links_changed(sender, instance, action, reverse, pk_set, **kwargs):
     if not reverse:
         queue_articles([instance.pk])
     elif action == "pre_clear":
-        queue_articles(instance.articles.values_list("pk", flat=True) if hasattr(instance, "articles") else [])
+        instance._archive_cleared_articles = (
+            list(instance.articles.values_list("pk", flat=True)) if hasattr(instance, "articles") else []
+        )
+    elif action == "post_clear":
+        queue_articles(instance.__dict__.pop("_archive_cleared_articles", []))
     elif pk_set:
         queue_articles(pk_set)
 
@@ -73,6 +82,10 @@ def actor_changed(sender, instance, **kwargs):
     queue_articles(article_ids_for_actors([instance.pk]))
 
 
+def actor_deleting(sender, instance, **kwargs):
+    instance._archive_linked_articles = article_ids_for_actors([instance.pk])
+
+
 def actor_name_changed(sender, instance, **kwargs):
     queue_articles(article_ids_for_actors([instance.actor_id]))
 
@@ -81,12 +94,25 @@ def place_changed(sender, instance, **kwargs):
     queue_articles(article_ids_for_places([instance.pk]))
 
 
+def place_deleting(sender, instance, **kwargs):
+    instance._archive_linked_articles = article_ids_for_places([instance.pk])
+
+
 def place_name_changed(sender, instance, **kwargs):
     queue_articles(article_ids_for_places([instance.place_id]))
 
 
 def tag_changed(sender, instance, **kwargs):
     queue_articles(article_ids_for_tags([instance.pk]))
+
+
+def tag_deleting(sender, instance, **kwargs):
+    instance._archive_linked_articles = article_ids_for_tags([instance.pk])
+
+
+def authority_deleted(sender, instance, **kwargs):
+    """After the cascade has removed its links: the articles remembered by ``*_deleting``."""
+    queue_articles(instance.__dict__.pop("_archive_linked_articles", []))
 
 
 def connect() -> None:
@@ -99,12 +125,15 @@ def connect() -> None:
     post_save.connect(tagged_item_changed, sender=TaggedItem, dispatch_uid=f"{uid}.tagged_saved")
     post_delete.connect(tagged_item_changed, sender=TaggedItem, dispatch_uid=f"{uid}.tagged_deleted")
     post_save.connect(actor_changed, sender=Actor, dispatch_uid=f"{uid}.actor_saved")
-    pre_delete.connect(actor_changed, sender=Actor, dispatch_uid=f"{uid}.actor_deleted")
+    pre_delete.connect(actor_deleting, sender=Actor, dispatch_uid=f"{uid}.actor_deleting")
+    post_delete.connect(authority_deleted, sender=Actor, dispatch_uid=f"{uid}.actor_deleted")
     post_save.connect(actor_name_changed, sender=ActorName, dispatch_uid=f"{uid}.actor_name_saved")
     post_delete.connect(actor_name_changed, sender=ActorName, dispatch_uid=f"{uid}.actor_name_deleted")
     post_save.connect(place_changed, sender=Place, dispatch_uid=f"{uid}.place_saved")
-    pre_delete.connect(place_changed, sender=Place, dispatch_uid=f"{uid}.place_deleted")
+    pre_delete.connect(place_deleting, sender=Place, dispatch_uid=f"{uid}.place_deleting")
+    post_delete.connect(authority_deleted, sender=Place, dispatch_uid=f"{uid}.place_deleted")
     post_save.connect(place_name_changed, sender=PlaceName, dispatch_uid=f"{uid}.place_name_saved")
     post_delete.connect(place_name_changed, sender=PlaceName, dispatch_uid=f"{uid}.place_name_deleted")
     post_save.connect(tag_changed, sender=Tag, dispatch_uid=f"{uid}.tag_saved")
-    pre_delete.connect(tag_changed, sender=Tag, dispatch_uid=f"{uid}.tag_deleted")
+    pre_delete.connect(tag_deleting, sender=Tag, dispatch_uid=f"{uid}.tag_deleting")
+    post_delete.connect(authority_deleted, sender=Tag, dispatch_uid=f"{uid}.tag_deleted")
