@@ -241,9 +241,10 @@ if _search_engine not in SEARCH_ENGINES and "." not in _search_engine:
         f"ARCHIVE_SEARCH_BACKEND must be one of {', '.join(SEARCH_ENGINES)} (or a backend class path), "
         f"not {_search_engine!r}"
     )
-if SEARCH_ENGINES.get(_search_engine, _search_engine) == SEARCH_ENGINES["postgres"] and DATABASES["default"][
-    "ENGINE"
-] != "django.db.backends.postgresql":
+if (
+    SEARCH_ENGINES.get(_search_engine, _search_engine) == SEARCH_ENGINES["postgres"]
+    and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql"
+):
     raise ImproperlyConfigured(
         "ARCHIVE_SEARCH_BACKEND=postgres keeps the search index in the database, so DATABASE_URL must be a "
         "PostgreSQL database such as postgres://user@host:5432/archive"

@@ -254,8 +254,10 @@ def background_indexing(*, batch_size: int = 1000):
     """
     from django.db import connection
 
-    if get_backend().writes_in_transaction or connection.in_atomic_block or (
-        connection.vendor == "sqlite" and connection.is_in_memory_db()
+    if (
+        get_backend().writes_in_transaction
+        or connection.in_atomic_block
+        or (connection.vendor == "sqlite" and connection.is_in_memory_db())
     ):
         # The import writes the index in its own transactions (no queue for a worker to follow),
         # or a second process could not see this transaction's rows or this in-memory database.
