@@ -34,6 +34,25 @@ def backend():
     return get_backend()
 
 
+@pytest.fixture(params=["whoosh", "postgres"])
+def each_engine(request, settings):
+    """The test runs once per search engine; the PostgreSQL engine only on a PostgreSQL database.
+
+    The PostgreSQL engine's table is not a model, so a transactional test's flush does not empty it: it is
+    cleared here, before the test writes.
+    """
+    from django.db import connection
+
+    if request.param == "postgres" and connection.vendor != "postgresql":
+        pytest.skip("the PostgreSQL engine keeps its index in the database: run with a postgres DATABASE_URL")
+    settings.ARCHIVE_SEARCH = {**settings.ARCHIVE_SEARCH, "BACKEND": settings.SEARCH_ENGINES[request.param]}
+    get_backend.cache_clear()
+    if request.param == "postgres":
+        get_backend().clear()
+    yield request.param
+    get_backend.cache_clear()
+
+
 @pytest.fixture
 def indexed(django_capture_on_commit_callbacks):
     """Run a block of writes and apply their index updates, as a committed transaction would."""

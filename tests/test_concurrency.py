@@ -2,7 +2,7 @@
 
 These tests run real processes (forked, sharing the test database and the
 index directory, as web workers and a worker on one host do) and real
-threads. Each is bounded in count and time.
+threads, on each search engine. Each is bounded in count and time.
 """
 
 import json
@@ -97,7 +97,7 @@ def _drain() -> None:
     indexing.process_queue()
 
 
-def test_concurrent_writers_lose_no_update(tmp_path):
+def test_concurrent_writers_lose_no_update(each_engine, tmp_path):
     """Four processes editing overlapping articles and their tags, beside an import: every edit is in the index."""
     ids = [ArticleFactory(title=f"Story {n}", body=f"Crude oil prices {n}.").pk for n in range(ARTICLES)]
     indexing.process_queue()
@@ -121,7 +121,7 @@ def test_concurrent_writers_lose_no_update(tmp_path):
     assert backend.search(SearchQuery(text="kansas")).total == 600
 
 
-def test_threads_searching_while_another_process_commits():
+def test_threads_searching_while_another_process_commits(each_engine):
     """Many threads of one process search one backend while another process writes and merges: no exception."""
     for n in range(ARTICLES):
         ArticleFactory(title=f"Story {n}", body=f"Crude oil prices {n} and wheat.", tags=[f"tag{n % 5}"])
@@ -139,14 +139,16 @@ def test_threads_searching_while_another_process_commits():
 
     def search() -> None:
         rng = random.Random()
-        while not stop.is_set():
-            try:
+        try:
+            while not stop.is_set():
                 backend.search(rng.choice(queries))
                 backend.suggest_terms("cr")
                 backend.more_like(rng.randrange(1, ARTICLES))
-            except BaseException as exc:
-                errors.append(exc)
-                return
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            # Each thread has its own database connection (the PostgreSQL engine searches through it).
+            connections.close_all()
 
     threads = [threading.Thread(target=search) for _ in range(8)]
     for thread in threads:

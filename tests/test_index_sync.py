@@ -1,4 +1,8 @@
-"""The index follows the database after every commit, for every change that alters a document."""
+"""The index follows the database after every commit, for every change that alters a document.
+
+The changes themselves are tested on each engine (``each_engine``); the queue's
+behaviour (locks, retries, rollbacks) belongs to the Whoosh engine, which has one.
+"""
 
 import pytest
 from django.db import transaction
@@ -16,7 +20,7 @@ def found(text: str, **filters) -> list[int]:
     return [hit.article_id for hit in get_backend().search(SearchQuery(text=text, **filters)).hits]
 
 
-def test_created_article_is_searchable_after_commit(indexed):
+def test_created_article_is_searchable_after_commit(each_engine, indexed):
     """Saving an article indexes it once the transaction commits."""
     article = indexed(lambda: ArticleFactory(body="Talks in Sabratha."))
     assert found("Sabratha") == [article.pk]
@@ -32,7 +36,7 @@ def test_nothing_reaches_the_index_before_commit(django_capture_on_commit_callba
     assert PendingIndexUpdate.objects.count() == 1
 
 
-def test_edited_article_is_reindexed(indexed):
+def test_edited_article_is_reindexed(each_engine, indexed):
     """A changed body replaces the old entry."""
     article = indexed(lambda: ArticleFactory(body="Talks in Sabratha."))
     article.body = "Talks in Tripoli."
@@ -40,14 +44,14 @@ def test_edited_article_is_reindexed(indexed):
     assert (found("Sabratha"), found("Tripoli")) == ([], [article.pk])
 
 
-def test_deleted_article_leaves_the_index(indexed):
+def test_deleted_article_leaves_the_index(each_engine, indexed):
     """Deleting an article removes its entry."""
     article = indexed(lambda: ArticleFactory(body="Talks in Sabratha."))
     indexed(article.delete)
     assert found("Sabratha", statuses=()) == []
 
 
-def test_status_change_to_draft_hides_it(indexed):
+def test_status_change_to_draft_hides_it(each_engine, indexed):
     """Withdrawing an article takes it out of public search at once."""
     article = indexed(lambda: ArticleFactory(body="Talks in Sabratha."))
     article.status = ArticleStatus.WITHDRAWN
@@ -55,7 +59,7 @@ def test_status_change_to_draft_hides_it(indexed):
     assert found("Sabratha") == []
 
 
-def test_adding_an_actor_is_searchable(indexed):
+def test_adding_an_actor_is_searchable(each_engine, indexed):
     """Linking an actor makes its alternate names find the article."""
     islamic_state = ActorFactory(name="Islamic State", type="armed_group")
     ActorName.objects.create(actor=islamic_state, name="Daesh")
@@ -64,7 +68,7 @@ def test_adding_an_actor_is_searchable(indexed):
     assert found("Daesh") == [article.pk]
 
 
-def test_linking_from_the_actor_side_is_searchable(indexed):
+def test_linking_from_the_actor_side_is_searchable(each_engine, indexed):
     """actor.articles.add() reindexes the article too."""
     italy = ActorFactory(name="Italy", type="state")
     article = indexed(lambda: ArticleFactory())
@@ -72,7 +76,7 @@ def test_linking_from_the_actor_side_is_searchable(indexed):
     assert found('actor:"Italy"') == [article.pk]
 
 
-def test_removing_a_place_is_searchable(indexed):
+def test_removing_a_place_is_searchable(each_engine, indexed):
     """Unlinking a place stops place: from finding the article."""
     libya = PlaceFactory(name="Libya", type="country")
     article = indexed(lambda: ArticleFactory(places=[libya]))
@@ -81,7 +85,7 @@ def test_removing_a_place_is_searchable(indexed):
     assert found("place:Libya") == []
 
 
-def test_clearing_links_from_the_place_side_is_searchable(indexed):
+def test_clearing_links_from_the_place_side_is_searchable(each_engine, indexed):
     """place.articles.clear() reindexes every article it was linked to."""
     libya = PlaceFactory(name="Libya", type="country")
     article = indexed(lambda: ArticleFactory(places=[libya]))
@@ -90,14 +94,14 @@ def test_clearing_links_from_the_place_side_is_searchable(indexed):
     assert article.pk
 
 
-def test_adding_a_tag_is_searchable(indexed):
+def test_adding_a_tag_is_searchable(each_engine, indexed):
     """Tags added after the save reach the index."""
     article = indexed(lambda: ArticleFactory())
     indexed(lambda: article.tags.add("airbase"))
     assert found("tag:airbase") == [article.pk]
 
 
-def test_renaming_a_tag_is_searchable(indexed):
+def test_renaming_a_tag_is_searchable(each_engine, indexed):
     """A renamed tag finds its articles under the new name."""
     article = indexed(lambda: ArticleFactory(tags=["drones"]))
     tag = Tag.objects.get(name="drones")
@@ -106,7 +110,7 @@ def test_renaming_a_tag_is_searchable(indexed):
     assert found('tag:"unmanned aircraft"') == [article.pk]
 
 
-def test_renaming_an_actor_is_searchable(indexed):
+def test_renaming_an_actor_is_searchable(each_engine, indexed):
     """A renamed actor finds its articles under the new name and not the old."""
     actor = ActorFactory(name="ISIL", type="armed_group")
     article = indexed(lambda: ArticleFactory(actors=[actor]))
@@ -115,7 +119,7 @@ def test_renaming_an_actor_is_searchable(indexed):
     assert (found('actor:"Islamic State"'), found("actor:ISIL")) == ([article.pk], [])
 
 
-def test_new_alternate_name_of_an_actor_is_searchable(indexed):
+def test_new_alternate_name_of_an_actor_is_searchable(each_engine, indexed):
     """Adding 'Daesh' to an actor makes it find the actor's articles."""
     actor = ActorFactory(name="Islamic State", type="armed_group")
     article = indexed(lambda: ArticleFactory(actors=[actor]))
@@ -123,7 +127,7 @@ def test_new_alternate_name_of_an_actor_is_searchable(indexed):
     assert found("Daesh") == [article.pk]
 
 
-def test_renaming_a_place_reaches_articles_about_places_inside_it(indexed):
+def test_renaming_a_place_reaches_articles_about_places_inside_it(each_engine, indexed):
     """A new alternate name of Italy finds the article about Sigonella."""
     italy = PlaceFactory(name="Italy", type="country")
     sigonella = PlaceFactory(name="Sigonella", type="site", parent=PlaceFactory(name="Sicily", parent=italy))
@@ -132,7 +136,7 @@ def test_renaming_a_place_reaches_articles_about_places_inside_it(indexed):
     assert found("place:Italia") == [article.pk]
 
 
-def test_deleting_an_actor_reindexes_its_articles(indexed):
+def test_deleting_an_actor_reindexes_its_articles(each_engine, indexed):
     """A deleted actor's names no longer find the article."""
     actor = ActorFactory(name="Noureddine Chouchane", type="person")
     article = indexed(lambda: ArticleFactory(actors=[actor]))

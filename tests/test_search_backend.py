@@ -7,7 +7,6 @@ test states what the engine does with a given document.
 import datetime as dt
 
 import pytest
-from django.db import connection
 
 from archive.models import ArticleStatus, DatePrecision
 from archive.search import get_backend
@@ -17,15 +16,9 @@ from tests.factories import ActorFactory, ActorNameFactory, ArticleFactory, Plac
 
 pytestmark = pytest.mark.django_db
 
-BACKENDS = ["whoosh", "postgres"]
 
-
-@pytest.fixture(params=BACKENDS)
-def engine(request, settings):
-    if request.param == "postgres" and connection.vendor != "postgresql":
-        pytest.skip("the PostgreSQL engine keeps its index in the database: run with a postgres DATABASE_URL")
-    settings.ARCHIVE_SEARCH = {**settings.ARCHIVE_SEARCH, "BACKEND": settings.SEARCH_ENGINES[request.param]}
-    get_backend.cache_clear()
+@pytest.fixture
+def engine(each_engine):
     return get_backend()
 
 

@@ -130,6 +130,16 @@ def _record(document: dict) -> dict:
     }
 
 
+@contextmanager
+def _reading():
+    """A savepoint inside a caller's transaction, so a failed read leaves that transaction usable; none outside."""
+    if connection.in_atomic_block:
+        with transaction.atomic():
+            yield
+    else:
+        yield
+
+
 def _failed(action: str, exc: DatabaseError) -> SearchBackendError:
     return SearchBackendError(f"{action} failed in PostgreSQL: {exc}".strip())
 
@@ -299,7 +309,8 @@ class PostgresBackend(BaseSearchBackend):
 
     def search(self, search_query: SearchQuery) -> SearchResults:
         try:
-            return self._search(search_query)
+            with _reading():
+                return self._search(search_query)
         except DatabaseError as exc:
             raise _failed("searching", exc) from exc
 
@@ -512,7 +523,7 @@ class PostgresBackend(BaseSearchBackend):
 
     def fingerprints(self) -> dict[int, str]:
         try:
-            with connection.cursor() as cursor:
+            with _reading(), connection.cursor() as cursor:
                 cursor.execute("SELECT article_id, fingerprint FROM archive_search_entry")
                 return dict(cursor.fetchall())
         except DatabaseError as exc:
@@ -523,7 +534,7 @@ class PostgresBackend(BaseSearchBackend):
         if len(prefix) < 2:
             return []
         try:
-            with connection.cursor() as cursor:
+            with _reading(), connection.cursor() as cursor:
                 cursor.execute("SELECT unaccent(lower(%s))", [prefix])
                 folded = cursor.fetchone()[0]
                 pattern = re.sub(r"([\\%_])", r"\\\1", folded) + "%"
@@ -539,7 +550,7 @@ class PostgresBackend(BaseSearchBackend):
     def more_like(self, article_id: int, limit: int = 5, statuses: tuple[str, ...] = ("published",)) -> list[Hit]:
         """Articles sharing the words that are frequent in this one and rare in the archive (tf-idf)."""
         try:
-            with connection.cursor() as cursor:
+            with _reading(), connection.cursor() as cursor:
                 return self._more_like(cursor, article_id, limit, statuses)
         except DatabaseError as exc:
             raise _failed("finding similar articles", exc) from exc
@@ -581,7 +592,7 @@ class PostgresBackend(BaseSearchBackend):
         """The extensions, configurations, tables and indexes the engine needs; ``deep`` also reads every vector."""
         found = []
         try:
-            with connection.cursor() as cursor:
+            with _reading(), connection.cursor() as cursor:
                 cursor.execute("SELECT extname FROM pg_extension WHERE extname IN ('unaccent', 'pg_trgm')")
                 present = {name for (name,) in cursor.fetchall()}
                 found += [

@@ -1,0 +1,213 @@
+"""What the PostgreSQL engine does that the contract suite cannot say: its index commits with the change.
+
+The contract (``test_search_backend.py``) and the index-sync tests run on this
+engine too; these tests cover its transactions, its rebuild and its storage.
+They are skipped on SQLite, where the engine cannot run.
+"""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection, connections, transaction
+from django.urls import reverse
+
+from archive.models import Actor, Article
+from archive.search import get_backend, indexing
+from archive.search.base import SearchBackendError, SearchQuery
+from archive.search.documents import article_document
+from archive.services.authorities import authorities_merge
+from tests.admin_support import archivist_fixture, change_form_data, client_for  # noqa: F401
+from tests.factories import ActorFactory, ArticleFactory
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the PostgreSQL engine keeps its index in the database: run with a postgres DATABASE_URL",
+)
+
+
+@pytest.fixture(autouse=True)
+def postgres_engine(settings):
+    settings.ARCHIVE_SEARCH = {**settings.ARCHIVE_SEARCH, "BACKEND": settings.SEARCH_ENGINES["postgres"]}
+    get_backend.cache_clear()
+    yield
+    get_backend.cache_clear()
+
+
+@pytest.fixture
+def empty_index(postgres_engine):
+    """A transactional test's flush leaves the engine's table (it is not a model): start from an empty one."""
+    get_backend().clear()
+
+
+def total(text: str, **filters) -> int:
+    return get_backend().search(SearchQuery(text=text, **filters)).total
+
+
+def total_elsewhere(text: str) -> int:
+    """The count another connection sees, as another web server would."""
+    counted = []
+
+    def count():
+        try:
+            counted.append(total(text))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=count)
+    thread.start()
+    thread.join(30)
+    return counted[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_entry_commits_with_its_change(empty_index):
+    """Inside the transaction its own search finds the change; other connections see it once it commits."""
+    with transaction.atomic():
+        ArticleFactory(body="Talks in Sabratha.")
+        assert total("Sabratha") == 1
+        assert total_elsewhere("Sabratha") == 0
+    assert total_elsewhere("Sabratha") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_change_leaves_the_index_as_it_was(empty_index):
+    """The entry is written in the change's transaction, so a rollback takes it back too."""
+    article = ArticleFactory(body="Talks in Sabratha.")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        article.body = "Talks in Tripoli."
+        article.save()
+        raise RuntimeError("abort")
+    assert (total("Sabratha"), total("Tripoli")) == (1, 0)
+    assert indexing.check_index().clean
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_save_is_found_by_another_server_at_its_commit(empty_index, archivist):
+    """No queue and no worker: the save's response has not yet arrived when the entry is already committed."""
+    article = ArticleFactory(title="Weekly review", body="Talks in Sabratha.")
+    response = client_for(archivist).post(
+        reverse("admin:archive_article_change", args=[article.pk]),
+        change_form_data(article, title="Drones leave Sigonella"),
+    )
+    assert response.status_code == 302
+    assert total_elsewhere("Sigonella") == 1
+    assert indexing.pending_count() == 0
+
+
+@pytest.mark.django_db
+def test_merging_two_actors_moves_their_articles_in_the_facets(archivist):
+    """After a merge the survivor counts every article of both, and the merged actor none."""
+    isis, daesh = ActorFactory(name="Islamic State"), ActorFactory(name="Daesh")
+    ArticleFactory(actors=[isis]), ArticleFactory(actors=[daesh]), ArticleFactory(actors=[isis, daesh])
+    authorities_merge(survivor=isis, merged=[daesh], user=archivist)
+    counts = get_backend().search(SearchQuery(facets=("actor",))).facets["actor"]
+    assert [(facet.value, facet.count) for facet in counts] == [(str(isis.pk), 3)]
+    assert total("Daesh") == 3
+
+
+@pytest.mark.django_db
+def test_rebuild_repairs_stale_and_extra_entries(empty_index):
+    """A rebuild rewrites every entry and drops the entries of articles that are gone."""
+    kept = ArticleFactory(body="Talks in Sabratha.")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE archive_search_entry SET fingerprint = 'stale' WHERE article_id = %s", [kept.pk])
+    get_backend().index([{**article_document(ArticleFactory()), "id": kept.pk + 1000}])
+    report = indexing.check_index()
+    assert (report.stale, report.extra) == ([kept.pk], [kept.pk + 1000])
+    list(indexing.rebuild_index())
+    assert indexing.check_index().clean
+
+
+@pytest.mark.django_db
+def test_an_interrupted_rebuild_resumes_after_its_last_batch(empty_index):
+    """Stopped after its first batch, the next rebuild starts from there, not from the first article."""
+    for _ in range(5):
+        ArticleFactory()
+    first = indexing.rebuild_index(batch_size=2)
+    assert [next(first), next(first)] == [0, 2]
+    first.close()
+    assert next(indexing.rebuild_index(batch_size=2)) == 2
+
+
+@pytest.mark.django_db
+def test_a_rebuild_never_writes_an_older_copy_over_a_newer_save(empty_index):
+    """A batch read before a save is read again once its rows are locked, so the save is what stays."""
+    article = ArticleFactory(title="Weekly review")
+    stale_batch = [article_document(article)]
+    article.title = "Drones leave Sigonella"
+    article.save()
+    list(get_backend().rebuild(lambda last_id: iter([stale_batch] if last_id == 0 else [])))
+    assert total("Sigonella") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_rebuild_at_once_is_refused(empty_index):
+    """Two rebuilds would interleave their progress: the second says another is running."""
+    ArticleFactory()
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with get_backend()._rebuild_lock():
+                holding.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        with pytest.raises(SearchBackendError, match="another rebuild"):
+            list(indexing.rebuild_index())
+    finally:
+        release.set()
+        thread.join(30)
+
+
+@pytest.mark.django_db
+def test_a_body_larger_than_a_tsvector_holds_is_indexed_up_to_the_limit(empty_index):
+    """Two megabytes of distinct words would overflow a tsvector: the start of the body is indexed, the save stands."""
+    words = " ".join(f"w{number:07d}x" for number in range(200_000))
+    ArticleFactory(body=f"Sabratha {words}")
+    assert total("Sabratha") == 1
+
+
+@pytest.mark.django_db
+def test_verify_names_a_missing_table(empty_index):
+    """check_index says what is missing and how to create it, instead of failing on the first search."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE archive_search_word")
+    assert get_backend().verify() == ["the table archive_search_word is missing; run `manage.py migrate`"]
+
+
+@pytest.mark.django_db
+def test_deleting_an_actor_leaves_no_entry_naming_it(empty_index):
+    """The cascade removes the links without a signal per link: the articles are refreshed after it."""
+    actor = ActorFactory(name="Noureddine Chouchane", type="person")
+    ArticleFactory(actors=[actor])
+    actor.delete()
+    assert total("Chouchane") == 0
+    assert indexing.check_index().clean
+
+
+@pytest.mark.django_db
+def test_date_filters_on_the_published_range(empty_index):
+    """Overlap and within read the stored range, as on Whoosh; an undated article matches neither."""
+    ArticleFactory(published_start=dt.date(2016, 1, 1), published_end=dt.date(2016, 12, 31))
+    ArticleFactory(published_start=None, published_end=None)
+    february = {"date_from": dt.date(2016, 2, 1), "date_to": dt.date(2016, 2, 29)}
+    assert total("", **february) == 1
+    assert total("", **february, date_mode="within") == 0
+    assert Article.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_failed_search_is_named_and_leaves_the_callers_transaction_usable(empty_index):
+    """A failing statement is the engine's error, in words; the transaction around the search goes on."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TEXT SEARCH CONFIGURATION archive_simple CASCADE")
+    with pytest.raises(SearchBackendError, match="searching failed in PostgreSQL"):
+        get_backend().search(SearchQuery(text="counter*"))
+    assert Actor.objects.count() == 0
