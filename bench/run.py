@@ -255,6 +255,7 @@ def markdown(report: dict) -> str:
     lines = [
         f"Run {report['date']} on {machine_['cpu']}, {machine_['cores']} cores, {machine_['memory_gb']} GB; "
         f"load average at start {machine_['load_average_at_start']}, at end {machine_.get('load_average_at_end')}. "
+        f"Engine: {report.get('backend', 'whoosh')}. "
         f"Corpus: {report['articles']} articles (scale {report['scale']}x). The import "
         f"{'suggests access points too' if report.get('import_suggests', True) else 'ran with --no-suggest'}.",
         "",
@@ -347,6 +348,12 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="Keep the work directory (database, index, logs).")
     parser.add_argument("--database-url", help="An empty database to use instead of SQLite in the work directory.")
     parser.add_argument(
+        "--backend",
+        choices=("whoosh", "postgres"),
+        default="whoosh",
+        help="The search engine (ARCHIVE_SEARCH_BACKEND); postgres needs --database-url to be PostgreSQL.",
+    )
+    parser.add_argument(
         "--no-suggest",
         action="store_true",
         help="Import with --no-suggest: the database and the index only, as raw Whoosh does.",
@@ -357,6 +364,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.scale < 1:
         parser.error("--scale must be at least 1")
+    if args.backend == "postgres" and not (args.database_url or "").startswith(("postgres://", "postgresql://")):
+        parser.error("--backend postgres keeps the index in the database: give a PostgreSQL --database-url")
     args.skip = {step.strip() for step in args.skip.split(",") if step.strip()}
     if args.skip - {"rebuild", "raw"}:
         parser.error(f"--skip takes rebuild and raw, not {', '.join(sorted(args.skip - {'rebuild', 'raw'}))}")
@@ -368,6 +377,7 @@ def main() -> None:
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
         "scale": args.scale,
+        "backend": args.backend,
     }
     try:
         corpus = args.corpus
@@ -383,6 +393,7 @@ def main() -> None:
             DJANGO_SETTINGS_MODULE="archive.settings",
             ARCHIVE_DATA_DIR=str(work / "data"),
             DATABASE_URL=args.database_url or f"sqlite:///{work / 'data' / 'archive.sqlite3'}",
+            ARCHIVE_SEARCH_BACKEND=args.backend,
             DJANGO_DEBUG="false",
             # The test client measures the app over plain HTTP; production would redirect it to HTTPS.
             DJANGO_SECURE_SSL_REDIRECT="false",

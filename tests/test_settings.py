@@ -68,6 +68,7 @@ print(json.dumps({
     "LOG_FORMATTER": settings.LOGGING["handlers"]["console"]["formatter"],
     "LOG_LEVEL": settings.LOGGING["root"]["level"],
     "MAX_ARTICLE_BYTES": settings.ARCHIVE_MAX_ARTICLE_BYTES,
+    "SEARCH_BACKEND": settings.ARCHIVE_SEARCH["BACKEND"],
 }))
 """
 
@@ -152,6 +153,35 @@ def test_unknown_database_url_is_refused_with_a_clear_message():
     assert error_from(DATABASE_URL="mongodb://localhost/archive") == (
         "django.core.exceptions.ImproperlyConfigured: DATABASE_URL must be a database URL such as "
         "postgres://user@host:5432/name or sqlite:////path/to/file.sqlite3"
+    )
+
+
+def test_the_search_engine_defaults_to_whoosh():
+    """With no setting the archive needs no service: the Whoosh engine, files beside the database."""
+    assert settings_from()["SEARCH_BACKEND"] == "archive.search.whoosh_backend.WhooshBackend"
+
+
+def test_the_postgres_search_engine_is_chosen_by_name():
+    """ARCHIVE_SEARCH_BACKEND=postgres with a PostgreSQL database selects the PostgreSQL engine."""
+    chosen = settings_from(
+        ARCHIVE_SEARCH_BACKEND="postgres", DATABASE_URL="postgres://archive@db.internal:5432/archive"
+    )
+    assert chosen["SEARCH_BACKEND"] == "archive.search.postgres_backend.PostgresBackend"
+
+
+def test_the_postgres_search_engine_on_sqlite_is_refused_with_a_clear_message():
+    """The PostgreSQL engine keeps its index in the database, so start-up stops if the database is SQLite."""
+    assert error_from(ARCHIVE_SEARCH_BACKEND="postgres") == (
+        "django.core.exceptions.ImproperlyConfigured: ARCHIVE_SEARCH_BACKEND=postgres keeps the search index in "
+        "the database, so DATABASE_URL must be a PostgreSQL database such as postgres://user@host:5432/archive"
+    )
+
+
+def test_an_unknown_search_engine_is_refused_with_a_clear_message():
+    """A misspelt engine name stops start-up naming the choices."""
+    assert error_from(ARCHIVE_SEARCH_BACKEND="elastic") == (
+        "django.core.exceptions.ImproperlyConfigured: ARCHIVE_SEARCH_BACKEND must be one of whoosh, postgres "
+        "(or a backend class path), not 'elastic'"
     )
 
 
