@@ -1,15 +1,20 @@
 """Reviewing suggested access points in the admin: evidence highlighted, accept or reject in one click.
 
-The article's change page lists its suggestions (an inline); each row has
+The article's change page lists its suggestions (an inline), made again
+first if the authority records changed since they were made; each row has
 Accept and Reject buttons, and one field accepts every pending suggestion
 above a confidence. The suggestion list offers the same as bulk actions.
+Neither lists a pending suggestion of a record the article already carries.
 Every decision goes through ``archive.services.suggestions``.
 """
+
+import logging
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, transaction
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -18,8 +23,15 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from archive.admin.articles import ArticleAdmin
-from archive.models import Article, Suggestion, SuggestionKind, SuggestionStatus
-from archive.services.suggestions import suggestion_accept, suggestion_reject, suggestions_accept_above
+from archive.models import Article, AuthorityStatus, Suggestion, SuggestionKind, SuggestionStatus
+from archive.services.suggestions import (
+    suggestion_accept,
+    suggestion_reject,
+    suggestions_accept_above,
+    suggestions_refresh,
+)
+
+logger = logging.getLogger(__name__)
 
 CONTEXT_CHARACTERS = 60
 CONFIDENCE_FIELD = "suggestion_confidence"
@@ -30,7 +42,10 @@ def suggestion_target(suggestion: Suggestion) -> str:
         if suggestion.date_start == suggestion.date_end:
             return f"{suggestion.date_start} ({suggestion.get_date_precision_display().lower()})"
         return f"{suggestion.date_start} to {suggestion.date_end} ({suggestion.get_date_precision_display().lower()})"
-    return str(suggestion.actor or suggestion.place or suggestion.candidate_name)
+    record = suggestion.actor or suggestion.place
+    if record is None:
+        return suggestion.candidate_name
+    return f"{record} (draft)" if record.status == AuthorityStatus.DRAFT else str(record)
 
 
 def evidence_html(suggestion: Suggestion):
@@ -85,7 +100,12 @@ class SuggestionInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor", "place", "article")
+        return super().get_queryset(request).without_linked().select_related("actor", "place", "article")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        if obj is not None and request.method == "GET":
+            _refresh(request, obj)
+        return super().get_formset(request, obj, **kwargs)
 
     @admin.display(description="Suggestion")
     def target(self, suggestion):
@@ -110,6 +130,17 @@ class SuggestionInline(admin.TabularInline):
             reverse("admin:archive_suggestion_accept", args=[suggestion.pk]),
             reverse("admin:archive_suggestion_reject", args=[suggestion.pk]),
         )
+
+
+def _refresh(request, article: Article) -> None:
+    """Make the article's suggestions again if the records changed since; if that fails, show the stored
+    ones, say so, and log why (the page is still worth reading)."""
+    try:
+        with transaction.atomic():  # a savepoint: the admin's own transaction stays usable if this fails
+            suggestions_refresh(article_ids=[article.pk])
+    except DatabaseError as exc:
+        logger.exception("Refreshing the suggestions of article %s failed", article.pk)
+        messages.warning(request, f"The suggestions could not be brought up to date ({exc}); they may be stale.")
 
 
 class ConfidenceActionForm(ActionForm):
@@ -146,6 +177,9 @@ class SuggestionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).without_linked()
+
     @admin.display(description="Suggestion")
     def target(self, suggestion):
         return suggestion_target(suggestion)
@@ -162,7 +196,7 @@ class SuggestionAdmin(admin.ModelAdmin):
     @admin.action(description="Reject the selected suggestions", permissions=["change"])
     def reject_selected(self, request, queryset):
         rejected = 0
-        for suggestion in queryset.filter(status=SuggestionStatus.PENDING):
+        for suggestion in queryset.pending():
             suggestion_reject(suggestion=suggestion, user=request.user)
             rejected += 1
         self.message_user(request, f"Rejected {rejected} suggestion{'' if rejected == 1 else 's'}.")

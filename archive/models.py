@@ -12,7 +12,7 @@ import json
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
@@ -264,6 +264,12 @@ class ArticleQuerySet(models.QuerySet):
             return self.filter(pk__in=RawSQL("SELECT value FROM json_each(%s)", [json.dumps(list(ids))]))
         return self.filter(pk__in=ids)
 
+    def with_stale_suggestions(self, authorities: str):
+        """Articles whose suggestions were made with other authority records than version ``authorities``,
+        or never made."""
+        current = SuggestionRun.objects.filter(article_id=OuterRef("pk"), authorities=authorities)
+        return self.filter(~Exists(current))
+
 
 class Article(models.Model):
     title = models.CharField(max_length=500)
@@ -402,6 +408,27 @@ class SuggestionStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+class SuggestionQuerySet(models.QuerySet):
+    def without_linked(self):
+        """Leave out pending suggestions of an actor or place the article already carries.
+
+        An archivist may link a record by hand, or an import may, after the
+        suggestions were made: such a suggestion is no longer a question.
+        """
+        links = {
+            relation: getattr(Article, relation).through.objects.filter(
+                article_id=OuterRef("article_id"), **{f"{target}_id": OuterRef(f"{target}_id")}
+            )
+            for relation, target in (("actors", "actor"), ("places", "place"))
+        }
+        pending = SuggestionStatus.PENDING
+        return self.exclude(Exists(links["actors"]), status=pending).exclude(Exists(links["places"]), status=pending)
+
+    def pending(self):
+        """The suggestions still waiting for a decision."""
+        return self.filter(status=SuggestionStatus.PENDING).without_linked()
+
+
 class Suggestion(models.Model):
     """An access point the extractor proposes for an article, with the words that led to it."""
 
@@ -422,6 +449,8 @@ class Suggestion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 
+    objects = SuggestionQuerySet.as_manager()
+
     class Meta:
         ordering = ["-confidence"]
         indexes = [models.Index(fields=["article", "status"])]
@@ -429,6 +458,36 @@ class Suggestion(models.Model):
     def __str__(self):
         target = self.actor or self.place or self.candidate_name or f"{self.date_start} to {self.date_end}"
         return f"{self.get_kind_display()}: {target}"
+
+
+class SuggestionRun(models.Model):
+    """Which version of the authority records an article's suggestions were last made with.
+
+    When the records change (see ``archive.extraction.authorities.authority_version``),
+    the article's suggestions are stale: the admin refreshes them when the
+    article is opened, and the worker in the background.
+    """
+
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, primary_key=True, related_name="suggestion_run")
+    authorities = models.CharField("version of the authority records", max_length=64)
+    ran_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"suggestions for article {self.article_id} ({self.authorities[:12]})"
+
+
+class AuthorityChange(models.Model):
+    """One row per write of an actor, a place or one of their names.
+
+    Rows are only ever added, so their number changes with every committed
+    change, including edits that leave counts and timestamps as they were
+    (an alternate name corrected in place): it versions the authority records.
+    """
+
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"authority change {self.pk}"
 
 
 class ImportJobStatus(models.TextChoices):

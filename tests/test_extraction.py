@@ -4,10 +4,11 @@ import datetime as dt
 
 import pytest
 
+from archive.extraction.authorities import AuthorityIndex
 from archive.extraction.pipeline import extract
-from archive.models import Actor, ActorType, DatePrecision, Place, PlaceType, SuggestionKind
+from archive.models import Actor, ActorType, AuthorityStatus, DatePrecision, Place, PlaceType, SuggestionKind
 from tests.extraction_support import authorities, seed_record  # noqa: F401 (fixture)
-from tests.factories import ActorFactory, ActorNameFactory
+from tests.factories import ActorFactory, ActorNameFactory, PlaceFactory, PlaceNameFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("authorities")]
 
@@ -363,3 +364,76 @@ def test_surname_before_a_stock_symbol_or_an_organisation_word_is_not_the_person
     assert "James Baker" not in _actors(company, threshold=0)
     party = _run("The Conservatives lead the polls by nine points.", title="THATCHER PARTY HAS NINE POINT POLL LEAD")
     assert "Margaret Thatcher" not in _actors(party, threshold=0)
+
+
+# What an archivist can trust: no known name, demonym, compound or common noun proposed as a new record.
+
+EMPTY_RECORDS = AuthorityIndex({}, {}, [])
+
+
+def _new_names(proposals) -> set[tuple[str, str]]:
+    return {(p.kind, p.candidate_name) for p in proposals if p.candidate_name}
+
+
+def test_demonym_names_a_country_whose_records_lack_it():
+    """'Spanish officials' names Spain when its place and state were made by hand, with no demonym recorded."""
+    spain = PlaceFactory(name="Spain", type=PlaceType.COUNTRY, country_code="ES")
+    state = ActorFactory(name="Spain", type=ActorType.STATE)
+    proposals = _run("Spanish officials agreed on Monday to extend the patrols.")
+    assert spain.name in _places(proposals)
+    assert state.name in _actors(proposals)
+    found = next(p for p in proposals if p.place_id == spain.pk)
+    assert [item["text"] for item in found.evidence] == ["Spanish"]
+
+
+def test_demonym_is_never_a_new_place():
+    """'the Italian base' is an Italian base, not a place called 'Italian', even with no record of Italy."""
+    proposals = extract(title="", body="Drones will fly from the Italian base at Sigonella.", index=EMPTY_RECORDS)
+    assert (SuggestionKind.NEW_PLACE, "Italian") not in _new_names(proposals)
+
+
+def test_compound_names_the_actor():
+    """'Isis-controlled areas' is evidence for the Islamic State, not a new place called 'Isis-controlled'."""
+    proposals = _run("Special forces protect the coalition on the ground in Isis-controlled areas.")
+    islamic_state = Actor.objects.get(name="Islamic State")
+    found = next(p for p in proposals if p.actor_id == islamic_state.pk)
+    assert [item["text"] for item in found.evidence] == ["Isis"]
+    assert _new_names(proposals) == set()
+
+
+def test_compound_is_never_a_new_name():
+    """With no record to point to, 'Isis-controlled' and 'Tokyo-based' propose nothing at all."""
+    body = "Forces advanced in Isis-controlled areas, a Tokyo-based analyst said."
+    assert _new_names(extract(title="", body=body, index=EMPTY_RECORDS)) == set()
+
+
+def test_common_noun_before_a_group_word_is_not_a_person():
+    """'Islamic State Militant group': 'Militant' after the word 'State' describes a group, it names no one."""
+    body = "Officials met as Islamic State Militant group has been gaining control over Libya."
+    assert _new_names(extract(title="", body=body, index=EMPTY_RECORDS)) == set()
+
+
+def test_capitalised_words_after_an_article_are_not_a_person():
+    """'an Islamist Militant said' quotes someone unnamed: the words after 'an' are no person's name."""
+    body = "A witness told police that an Islamist Militant said the group would strike again."
+    assert (SuggestionKind.NEW_PERSON, "Islamist Militant") not in _new_names(
+        extract(title="", body=body, index=EMPTY_RECORDS)
+    )
+    named = "A witness told police that Karim Benali said the group would strike again."
+    assert (SuggestionKind.NEW_PERSON, "Karim Benali") in _new_names(extract(title="", body=named, index=EMPTY_RECORDS))
+
+
+def test_known_name_in_another_case_is_not_new():
+    """'Eta' is the record ETA written as a word: too short to be matched as the acronym, never a new place."""
+    ActorFactory(name="ETA", type=ActorType.ARMED_GROUP)
+    proposals = _run("Police searched houses in Eta strongholds on Monday.")
+    assert _new_names(proposals) == set()
+
+
+def test_draft_record_is_proposed_as_the_record():
+    """A draft of the Sigonella base is what the text names: proposed as that record, not as a new place."""
+    base = PlaceFactory(name="Sigonella Naval Air Station", type=PlaceType.SITE, status=AuthorityStatus.DRAFT)
+    PlaceNameFactory(place=base, name="Sigonella")
+    proposals = _run("The drones are based at the Sigonella naval air station in Sicily.")
+    assert base.name in _places(proposals)
+    assert (SuggestionKind.NEW_PLACE, "Sigonella") not in _new_names(proposals)

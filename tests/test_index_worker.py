@@ -87,6 +87,37 @@ def test_worker_applies_updates_queued_while_it_runs_and_stops_cleanly_on_sigter
     assert results.total == 1
 
 
+WRITE_AN_ARTICLE = """
+from tests.factories import ArticleFactory
+ArticleFactory(title="Drone strike near Sabratha", body="The US made an attack last week on a base in Sabratha.")
+"""
+PENDING_SUGGESTIONS = """
+from archive.models import Suggestion
+print(sorted(str(s) for s in Suggestion.objects.pending().exclude(kind="date")))
+"""
+
+
+def test_worker_with_an_empty_queue_makes_stale_suggestions_again(archive_env):
+    """Once load_gazetteer has made the article's 'New place: Sabratha' stale, the running worker replaces it."""
+    assert manage("shell", "-c", WRITE_AN_ARTICLE, env=archive_env).wait(timeout=60) == 0
+    gazetteer = manage("load_gazetteer", "--countries", "LY", "--min-population", "50000", env=archive_env)
+    assert gazetteer.wait(timeout=120) == 0
+    worker = manage("process_index_queue", "--watch", "--interval", "0.2", env=archive_env, stdout=subprocess.PIPE)
+    try:
+        assert wait_until(lambda: "Place: Şabrātah" in pending_suggestions(archive_env), timeout=60)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=BOUND) == 0
+    finally:
+        worker.kill()
+        worker.communicate()
+    assert pending_suggestions(archive_env) == "['Place: Libya', 'Place: Şabrātah']\n"
+
+
+def pending_suggestions(env) -> str:
+    shell = manage("shell", "-v", "0", "-c", PENDING_SUGGESTIONS, env=env, stdout=subprocess.PIPE)
+    return shell.communicate(timeout=60)[0]
+
+
 @pytest.mark.django_db
 def test_a_database_error_is_logged_and_the_worker_keeps_going(monkeypatch, caplog):
     """A failing database does not end the worker: it logs the error, waits and tries again."""

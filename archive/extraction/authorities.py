@@ -1,10 +1,15 @@
-"""Every name of every published actor and place, compiled into one Aho-Corasick automaton.
+"""Every name of every actor and place, compiled into one Aho-Corasick automaton.
 
-The automaton is built once per process and rebuilt when the authority
-records change (a cheap fingerprint query decides), so one pass over an
-article finds all the names it contains, however many records there are.
+Draft records are read too: an archivist who has a draft of Sabratha
+expects the article to propose that record, not a new place of the same
+name. The automaton is built once per process and rebuilt when the
+authority records change (a cheap fingerprint query decides), so one pass
+over an article finds all the names it contains, however many records
+there are. The same fingerprint is the authority records' version, which
+tells whether an article's stored suggestions are stale.
 """
 
+import hashlib
 import re
 import threading
 from dataclasses import dataclass, field
@@ -12,9 +17,10 @@ from dataclasses import dataclass, field
 import ahocorasick
 from django.db.models import Count, Max
 
+from archive.extraction.gazetteer import country_demonyms
 from archive.extraction.text import fold
 from archive.extraction.vocabulary import COMMON_SHORT_WORDS, MONTHS, STOPWORDS, WEEKDAYS
-from archive.models import Actor, ActorName, ActorType, NameKind, Place, PlaceName, PlaceType
+from archive.models import Actor, ActorName, ActorType, AuthorityChange, NameKind, Place, PlaceName, PlaceType
 
 SURNAME = "surname"
 AUTHORISED = "authorised"
@@ -55,13 +61,24 @@ class ActorInfo:
 class AuthorityIndex:
     """The names of the authority records and the facts the extractor needs about each record."""
 
-    def __init__(self, actors: dict[int, ActorInfo], places: dict[int, PlaceInfo], entries: list[NameEntry]):
+    def __init__(
+        self,
+        actors: dict[int, ActorInfo],
+        places: dict[int, PlaceInfo],
+        entries: list[NameEntry],
+        *,
+        version: str = "",
+    ):
         self.actors = actors
         self.places = places
+        # The authority records' version this index was read from ('' when unknown: suggestions made with it
+        # are stale at once, and made again).
+        self.version = version
+        self.demonyms = country_demonyms().words
         self.automaton = ahocorasick.Automaton()
         grouped: dict[str, list[NameEntry]] = {}
         for entry in entries:
-            key = fold(entry.form).strip()
+            key = _key(entry.form)
             if len(key) >= 2:
                 grouped.setdefault(key, []).append(entry)
         for key, group in grouped.items():
@@ -77,11 +94,15 @@ class AuthorityIndex:
         self.size = len(grouped)
 
     def lookup(self, name: str) -> tuple[NameEntry, ...]:
-        """The entries for exactly this name (any case, any accents)."""
+        """The entries for exactly this name (any case, any accents, any spacing)."""
         if not self.size:
             return ()
-        found = self.automaton.get(fold(name).strip(), None)
+        found = self.automaton.get(_key(name), None)
         return found[1] if found else ()
+
+    def is_demonym(self, name: str) -> bool:
+        """Whether the name is a country's demonym ('Italian'), whether or not the records hold that country."""
+        return _key(name) in self.demonyms
 
     def ancestors(self, place_id: int) -> list[int]:
         chain, seen = [], {place_id}
@@ -99,18 +120,18 @@ class AuthorityIndex:
         return None
 
     @classmethod
-    def from_database(cls) -> "AuthorityIndex":
+    def from_database(cls, *, version: str = "") -> "AuthorityIndex":
+        actor_rows = list(Actor.objects.values_list("pk", "name", "type", "description", "external_id"))
         actors = {
             pk: ActorInfo(name=name, type=type_, context=context_words(description))
-            for pk, name, type_, description in Actor.objects.published().values_list(
-                "pk", "name", "type", "description"
-            )
+            for pk, name, type_, description, _ in actor_rows
         }
+        place_rows = list(
+            Place.objects.values_list("pk", "name", "type", "parent_id", "country_code", "population", "external_id")
+        )
         places = {
             pk: PlaceInfo(name=name, type=type_, parent_id=parent, country_code=code, population=population or 0)
-            for pk, name, type_, parent, code, population in Place.objects.published().values_list(
-                "pk", "name", "type", "parent_id", "country_code", "population"
-            )
+            for pk, name, type_, parent, code, population, _ in place_rows
         }
         entries = [
             NameEntry("actor", pk, info.name, SURNAME if _bare_surname(info) else AUTHORISED)
@@ -124,12 +145,44 @@ class AuthorityIndex:
         for place_id, name, kind in PlaceName.objects.values_list("place_id", "name", "kind"):
             if place_id in places:
                 entries.append(NameEntry("place", place_id, name, kind))
+        entries += _country_demonym_entries(actor_rows, place_rows, entries)
         for entry in list(entries):
             if entry.record == "actor":
                 actors[entry.pk].folded_names.add(fold(entry.form))
                 if actors[entry.pk].type == ActorType.PERSON and entry.kind in (AUTHORISED, NameKind.VARIANT):
                     entries.extend(_surname_entries(entry))
-        return cls(actors, places, entries)
+        return cls(actors, places, entries, version=version)
+
+
+def _country_demonym_entries(actor_rows, place_rows, entries: list[NameEntry]) -> list[NameEntry]:
+    """The demonyms of each country place and state actor, from the shipped table, where its record lacks them.
+
+    A country is known by its code (a place's ISO code, a seeded state's
+    ``iso3166:`` identifier) or else by any of its names.
+    """
+    table = country_demonyms()
+    names: dict[tuple[str, int], list[str]] = {}
+    for entry in entries:
+        names.setdefault((entry.record, entry.pk), []).append(entry.form)
+    found = []
+    records = [
+        ("place", pk, (code, external_id))
+        for pk, _, type_, _, code, _, external_id in place_rows
+        if type_ == PlaceType.COUNTRY
+    ]
+    records += [
+        ("actor", pk, (external_id.removeprefix("iso3166:"), external_id))
+        for pk, _, type_, _, external_id in actor_rows
+        if type_ == ActorType.STATE
+    ]
+    for record, pk, codes in records:
+        forms = next((table.by_code[code] for code in codes if code in table.by_code), None)
+        known = names.get((record, pk), [])
+        if forms is None:
+            forms = next((table.by_name[fold(form)] for form in known if fold(form) in table.by_name), ())
+        have = {fold(form) for form in known}
+        found += [NameEntry(record, pk, form, NameKind.DEMONYM) for form in forms if fold(form) not in have]
+    return found
 
 
 def context_words(text: str) -> frozenset[str]:
@@ -160,27 +213,50 @@ _lock = threading.Lock()
 _cached: tuple[tuple, AuthorityIndex] | None = None
 
 
+def _key(name: str) -> str:
+    return " ".join(fold(name).split())
+
+
 def _fingerprint() -> tuple:
+    """Counts and latest changes of the records and names, and the number of ``AuthorityChange`` rows.
+
+    Bulk writers that send no signals change the counts; edits in place that
+    change no count (a name corrected, a record published) add a change row.
+    """
     return (
         *Actor.objects.aggregate(n=Count("pk"), changed=Max("updated_at")).values(),
         *Place.objects.aggregate(n=Count("pk"), changed=Max("updated_at")).values(),
         *ActorName.objects.aggregate(n=Count("pk"), last=Max("pk")).values(),
         *PlaceName.objects.aggregate(n=Count("pk"), last=Max("pk")).values(),
+        AuthorityChange.objects.count(),
     )
 
 
+def _version(fingerprint: tuple) -> str:
+    return hashlib.sha256(repr(fingerprint).encode()).hexdigest()
+
+
+def authority_version() -> str:
+    """The authority records' current version: it changes whenever a record or a name is written."""
+    return _version(_fingerprint())
+
+
 def authority_index() -> AuthorityIndex:
-    """The current index, rebuilt only when the authority records have changed."""
+    """The current index, rebuilt only when the authority records have changed.
+
+    The fingerprint is read before the records, so an index is never
+    labelled with a version newer than what it holds.
+    """
     global _cached
     key = _fingerprint()
     with _lock:
         if _cached is None or _cached[0] != key:
-            _cached = (key, AuthorityIndex.from_database())
+            _cached = (key, AuthorityIndex.from_database(version=_version(key)))
         return _cached[1]
 
 
 def forget_authority_index() -> None:
-    """Drop the cached index (an alternate name edited in place leaves the fingerprint unchanged)."""
+    """Drop the cached index, to free it after work that is rolled back (the evaluation's records)."""
     global _cached
     with _lock:
         _cached = None

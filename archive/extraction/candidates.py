@@ -5,7 +5,9 @@ from dataclasses import dataclass
 
 from archive.extraction.text import is_shouting, is_title_case, sentence_starts
 from archive.extraction.vocabulary import (
+    ADJECTIVE_TAILS,
     APPOSITION_WORDS,
+    GENERIC_ROLE_NOUNS,
     LOCATIVE,
     MONTHS,
     NAME_PARTICLES,
@@ -27,6 +29,9 @@ PLACE_HEAD_RES = [(head, re.compile(rf"\s+(?:the\s+)?{head}\b")) for head in PLA
 # Matches wherever one of them does, so one test rules most runs out.
 ANY_PLACE_HEAD_RE = re.compile(rf"\s+(?:the\s+)?(?:{'|'.join(PLACE_HEADS)})\b")
 FOLLOWER_RE = re.compile(r"\s*(?:,\s*(?P<apposition>\w+)|\s+(?P<verb>\w+))")
+# A lower-case word right after the name: 'Militant group', 'Kremlin officials'.
+GENERIC_FOLLOWER_RE = re.compile(r"[ \t]+([a-z]+)\b")
+ARTICLES = {"a", "an", "the"}
 
 
 @dataclass(slots=True)
@@ -62,7 +67,17 @@ class _Token:
 
     @property
     def capitalised(self) -> bool:
-        return self.text[0].isupper()
+        """A capital, and not an adjective made from a name ('Isis-controlled', 'Tokyo-based'): such a word
+        names no new record, and its name part is matched, if the records know it, as a known name.
+
+        Only the endings of such adjectives count: 'Chi-cheng' and 'In-yong' are given names.
+        """
+        if not self.text[0].isupper():
+            return False
+        if "-" not in self.text:
+            return True
+        head, _, tail = self.bare.rpartition("-")
+        return not (head and tail.islower() and (tail.endswith("ed") or tail in ADJECTIVE_TAILS))
 
 
 def find_candidates(field: str, text: str, known_spans: list[tuple[int, int]]) -> list[Candidate]:
@@ -157,6 +172,8 @@ def _classify(field, text, tokens, first, last, starts) -> Candidate | None:
         cue = f"followed by '{place_head}'" if place_head else f"after '{before}'"
         return Candidate(SuggestionKind.NEW_PLACE, name, field, start, end, 0.6 if place_head else 0.55, cue)
     personal = 2 <= len(words) <= 4 and _name_like(words[0]) and all(_name_like(w, later=True) for w in words[1:])
+    if _in_generic_role(text, tokens, first, after, title_cue):
+        return None
     if title_cue and (personal or (len(words) == 1 and _name_like(words[0]))):
         return Candidate(SuggestionKind.NEW_PERSON, name, field, start, end, 0.75, "after a title")
     if not personal:
@@ -169,6 +186,20 @@ def _classify(field, text, tokens, first, last, starts) -> Candidate | None:
     if verb.lower() in PERSON_FOLLOWERS:
         return Candidate(SuggestionKind.NEW_PERSON, name, field, start, end, 0.65, "followed by a speech verb")
     return Candidate(SuggestionKind.NEW_PERSON, name, field, start, end, 0.3 if at_sentence_start else 0.4, "capitals")
+
+
+def _in_generic_role(text: str, tokens: list[_Token], first: int, after: str, title_cue: bool) -> bool:
+    """'a Militant', 'Islamic State Militant group': a capitalised common noun, not a person's name.
+
+    An article before the words (unless a title stands between: 'the Rev. Jesse Jackson') or a word of
+    a group or a role after them ('group', 'forces', 'officials') shows they describe, not name.
+    """
+    if first > 0 and not title_cue:
+        previous = tokens[first - 1]
+        if previous.text.lower() in ARTICLES and not text[previous.end : tokens[first].start].strip():
+            return True
+    follower = GENERIC_FOLLOWER_RE.match(after)
+    return bool(follower) and follower.group(1) in GENERIC_ROLE_NOUNS
 
 
 def _name_like(word: str, *, later: bool = False) -> bool:

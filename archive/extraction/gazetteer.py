@@ -8,6 +8,7 @@ re-run updates instead of duplicating.
 """
 
 import csv
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,10 +17,11 @@ import pycountry
 from django.db import transaction
 from tqdm import tqdm
 
-from archive.extraction.text import unaccent
+from archive.extraction.text import fold, unaccent
 from archive.models import NameKind, Place, PlaceName, PlaceType
 from archive.search.indexing import queue_articles
 from archive.search.signals import article_ids_for_places
+from archive.services.authorities import authorities_changed
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_MIN_POPULATION = 15_000
@@ -51,6 +53,33 @@ def _split(value: str) -> list[str]:
 
 def name_kind(name: str) -> str:
     return NameKind.ACRONYM if not any(c.islower() for c in name) else NameKind.VARIANT
+
+
+@dataclass(frozen=True)
+class Demonyms:
+    """The shipped table's demonyms by country code and by every name of the country (folded)."""
+
+    by_code: dict[str, tuple[str, ...]]
+    by_name: dict[str, tuple[str, ...]]
+
+    @property
+    def words(self) -> frozenset[str]:
+        return frozenset(fold(word) for forms in self.by_code.values() for word in forms)
+
+
+@functools.cache
+def country_demonyms() -> Demonyms:
+    """Read once per process: records made by hand ('Italy', from a fixture) may lack the demonyms the
+    gazetteer gives its own, and 'Italian officials' should still name Italy."""
+    by_code, by_name = {}, {}
+    for record in country_records():
+        demonyms = tuple(record.demonyms)
+        if not demonyms:
+            continue
+        by_code[record.code or record.external_id] = demonyms
+        for name in (record.name, *record.names):
+            by_name.setdefault(fold(name), demonyms)
+    return Demonyms(by_code=by_code, by_name=by_name)
 
 
 def country_records(codes: set[str] | None = None) -> list[CountryRecord]:
@@ -155,6 +184,7 @@ class _Writer:
                     changed, ["name", "type", "parent", "country_code", "latitude", "longitude", "population"]
                 )
                 queue_articles(article_ids_for_places([p.pk for p in changed]))
+                authorities_changed()
             self.report.created += len(created)
             self.report.updated += len(changed)
             for place in [*existing.values(), *created]:

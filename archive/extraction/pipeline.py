@@ -96,7 +96,9 @@ def extract(
     candidates = []
     for f in fields:
         known = [(m.start, m.end) for m in mentions[f.name] if id(m) in resolver.kept]
-        candidates += [c for c in find_candidates(f.name, f.text, known) if not index.lookup(c.name)]
+        # A name the records know, in any case, is never a new record; nor is a demonym ('Italian base').
+        found = find_candidates(f.name, f.text, known)
+        candidates += [c for c in found if not index.lookup(c.name) and not index.is_demonym(c.name)]
     companies = _named_as_company(candidates)
     candidates = [c for c in candidates if c not in companies]
     for candidate in candidates:

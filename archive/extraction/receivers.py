@@ -1,14 +1,19 @@
-"""Suggest again, after the commit, for every article whose title, body or dateline changed.
+"""Suggest again, after the commit, for every article whose title, body or dateline changed; and note
+every write of an authority record, which makes the suggestions of every article stale.
 
 The receivers only note which articles changed; one callback per
 transaction does the work, so an import that saves many articles in one
-transaction is read in one batch.
+transaction is read in one batch. A change of the authority records is not
+followed by reading the whole archive inside the save: it only adds to the
+records' version (``archive.services.authorities.authorities_changed``), and
+stale suggestions are refreshed when an article is opened and by the worker.
 """
 
 from django.db import transaction
-from django.db.models.signals import post_init, post_save
+from django.db.models.signals import post_delete, post_init, post_save
 
-from archive.models import Article
+from archive.models import Actor, ActorName, Article, Place, PlaceName
+from archive.services.authorities import authorities_changed
 from archive.services.suggestions import suggest_for_articles
 
 TEXT_FIELDS = ("title", "body", "dateline")
@@ -68,7 +73,15 @@ class SuggestOnCommit:
         suggest_for_articles(article_ids=self.article_ids)
 
 
+def authority_written(sender, **kwargs):
+    authorities_changed()
+
+
 def connect() -> None:
     uid = "archive.extraction"
     post_init.connect(remember_text, sender=Article, dispatch_uid=f"{uid}.remember_text")
     post_save.connect(article_saved, sender=Article, dispatch_uid=f"{uid}.article_saved")
+    for model in (Actor, Place, ActorName, PlaceName):
+        name = model._meta.model_name
+        post_save.connect(authority_written, sender=model, dispatch_uid=f"{uid}.{name}_saved")
+        post_delete.connect(authority_written, sender=model, dispatch_uid=f"{uid}.{name}_deleted")

@@ -76,6 +76,17 @@ ORGANISATION_HEADS = _words(
     parliament assembly congress club community brothers
     """
 )
+# After a name and a hyphen, these (and any word ending in 'ed': 'Isis-controlled', 'Tokyo-based') make an
+# adjective of it: 'State-run', 'French-made', 'BBB-minus'.
+ADJECTIVE_TAILS = _words("run made held born built style minus plus wide like type speaking level class size scale")
+# After a capitalised word, these show it describes a group or a role rather than naming a person
+# ('Militant group', 'Kremlin officials').
+GENERIC_ROLE_NOUNS = ORGANISATION_HEADS | _words(
+    """
+    administration government officials official spokesman spokeswoman aide aides militants fighters rebels
+    supporters members troops
+    """
+)
 ORGANISATION_LEADS = _words("ministry bank council department office commission university institute")
 
 LOCATIVE = _words("in at near outside inside from across around towards toward via")

@@ -18,11 +18,33 @@ from django.db.models import Model
 from taggit.models import Tag, TaggedItem
 
 from archive.csv_cells import restore_cell
-from archive.models import Actor, ActorName, Article, AuthorityStatus, Place, PlaceName, Suggestion
+from archive.models import (
+    Actor,
+    ActorName,
+    Article,
+    AuthorityChange,
+    AuthorityStatus,
+    Place,
+    PlaceName,
+    Suggestion,
+)
 from archive.search.indexing import collected, queue_articles
 from archive.services.articles import articles_relink
 
 PUBLISH_PERMISSION = "archive.publish_article"
+
+
+def authorities_changed() -> None:
+    """Record that authority records were written: one ``AuthorityChange`` row, in the writer's transaction.
+
+    The row commits or rolls back with the change, and the version it adds
+    to (``authority_version``) marks every article's suggestions stale.
+    Receivers call it on every save and delete of a record or a name;
+    writers that send no signals (``bulk_update``) call it themselves. One
+    row per write, not per transaction: suggestions made inside a
+    transaction must not pass for fresh after a later write in it.
+    """
+    AuthorityChange.objects.create()
 
 
 def authority_status_error(*, user: AbstractBaseUser, old: str | None, new: str) -> str:

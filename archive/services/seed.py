@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from archive.extraction.receivers import schedule_suggestions
 from archive.importers import plaintext
 from archive.models import Actor, ActorName, Article, ArticleStatus, Place, PlaceName
 from archive.services.imports import articles_import
@@ -38,7 +39,9 @@ def seed_load(*, seed_dir: Path, fixture: Path) -> SeedReport:
     except (OSError, ValueError) as exc:
         raise SeedError(f"{fixture}: cannot be read as JSON ({exc})") from exc
     with transaction.atomic():
-        report = articles_import(paths=[seed_dir], format="text", publish=True)
+        # Suggested once the access points exist and are linked: read before, the article would propose
+        # its own places as new ones.
+        report = articles_import(paths=[seed_dir], format="text", publish=True, suggest=False)
         if report.failures:
             raise SeedError("; ".join(report.failures))
         actors = {(entry["name"], entry["type"]): _actor(entry) for entry in data.get("actors", [])}
@@ -46,6 +49,7 @@ def seed_load(*, seed_dir: Path, fixture: Path) -> SeedReport:
         for entry in data.get("places", []):
             places[entry["name"]] = _place(entry, places)
         articles = [_describe(entry, Path(seed_dir), actors, places) for entry in data.get("articles", [])]
+        schedule_suggestions([article.pk for article in articles])
     return SeedReport(articles=articles, actors=len(actors), places=len(places))
 
 

@@ -8,6 +8,7 @@ from django.db import close_old_connections
 
 from archive.search.base import SearchBackendError
 from archive.search.indexing import process_queue
+from archive.services.suggestions import suggestions_refresh_stale
 
 logger = logging.getLogger("archive.worker")
 
@@ -18,7 +19,8 @@ STOP_LATENCY = 0.25
 class Command(BaseCommand):
     help = (
         "Apply index updates that are still queued (for example after the index was locked or a crash). "
-        "With --watch, keep applying them as they are queued until SIGTERM or SIGINT."
+        "With --watch, keep applying them as they are queued until SIGTERM or SIGINT, and while none are "
+        "queued, make again the suggested access points that changes of the authority records left stale."
     )
 
     def add_arguments(self, parser):
@@ -63,7 +65,8 @@ class Command(BaseCommand):
         logger.info("Index worker stopped by %s", self.stopping)
 
     def apply_one_batch(self) -> bool:
-        """Apply the oldest batch of the queue; True when more is waiting that can be applied at once."""
+        """Apply the oldest batch of the queue, or with the queue empty refresh a batch of stale suggestions;
+        True when more is waiting that can be done at once."""
         close_old_connections()
         try:
             report = process_queue(max_batches=1)
@@ -73,8 +76,21 @@ class Command(BaseCommand):
         applied = report.indexed + report.removed
         if applied:
             logger.info("Indexed %d, removed %d, still queued %d", report.indexed, report.removed, report.left)
+        if not applied and not report.left:
+            return self.refresh_suggestions()
         # Nothing applied with updates left means the index is locked or a batch failed: wait before retrying.
         return bool(applied and report.left)
+
+    def refresh_suggestions(self) -> bool:
+        """Index updates come first: suggestions are refreshed only while none are queued."""
+        try:
+            done = suggestions_refresh_stale()
+        except DatabaseError:
+            logger.exception("The worker could not refresh stale suggestions; it retries shortly")
+            return False
+        if done.articles:
+            logger.info("Suggestions made again for %d articles whose authority records changed", done.articles)
+        return bool(done.articles)
 
     def stop(self, signum, frame):
         self.stopping = signal.Signals(signum).name

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from archive.extraction.authorities import authority_version
 from archive.models import Article, ArticleStatus
 from archive.services.suggestions import suggest_for_articles
 
@@ -15,8 +16,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("ids", nargs="*", type=int, help="Article ids (default: every article).")
         parser.add_argument("--status", help="Only articles with this status (draft, in_review, published, withdrawn).")
+        parser.add_argument(
+            "--stale",
+            action="store_true",
+            help="Only articles whose suggestions were made before the authority records last changed, or never.",
+        )
 
-    def handle(self, *args, ids, status, **options):
+    def handle(self, *args, ids, status, stale, **options):
         articles = Article.objects.all()
         if ids:
             articles = articles.filter(pk__in=ids)
@@ -28,7 +34,11 @@ class Command(BaseCommand):
                 raise CommandError(f"--status must be one of {', '.join(ArticleStatus.values)}, not {status!r}.")
             articles = articles.filter(status=status)
         try:
-            report = suggest_for_articles(article_ids=articles.values_list("pk", flat=True), progress=True)
+            if stale:
+                articles = articles.with_stale_suggestions(authority_version())
+            report = suggest_for_articles(
+                article_ids=articles.values_list("pk", flat=True), progress=True, only_stale=stale
+            )
         except KeyboardInterrupt as exc:
             raise CommandError(
                 "Interrupted: the articles already done keep their suggestions; run again to finish."
