@@ -12,7 +12,7 @@ import json
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
@@ -410,10 +410,11 @@ class SuggestionStatus(models.TextChoices):
 
 class SuggestionQuerySet(models.QuerySet):
     def without_linked(self):
-        """Leave out pending suggestions of an actor or place the article already carries.
+        """Leave out pending suggestions of an actor, place or published date the article already carries.
 
-        An archivist may link a record by hand, or an import may, after the
-        suggestions were made: such a suggestion is no longer a question.
+        An archivist may link a record or date the article by hand, or an
+        import may, after the suggestions were made: such a suggestion is no
+        longer a question.
         """
         links = {
             relation: getattr(Article, relation).through.objects.filter(
@@ -422,7 +423,16 @@ class SuggestionQuerySet(models.QuerySet):
             for relation, target in (("actors", "actor"), ("places", "place"))
         }
         pending = SuggestionStatus.PENDING
-        return self.exclude(Exists(links["actors"]), status=pending).exclude(Exists(links["places"]), status=pending)
+        return (
+            self.exclude(Exists(links["actors"]), status=pending)
+            .exclude(Exists(links["places"]), status=pending)
+            .exclude(
+                status=pending,
+                kind=SuggestionKind.DATE,
+                date_start=F("article__published_start"),
+                date_end=F("article__published_end"),
+            )
+        )
 
     def pending(self):
         """The suggestions still waiting for a decision."""

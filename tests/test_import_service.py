@@ -355,7 +355,8 @@ def test_imported_articles_get_suggestions(seed_dir):
     articles_import(paths=[seed_dir])
     article = Article.objects.get()
     dates = Suggestion.objects.filter(article=article, kind=SuggestionKind.DATE)
-    assert dates.filter(date_start=dt.date(2016, 2, 24)).exists()
+    assert dates.filter(date_start=dt.date(2016, 2, 22)).exists()
+    assert not dates.filter(date_start=dt.date(2016, 2, 24)).exists()
     assert all(suggestion.evidence for suggestion in dates)
 
 

@@ -157,11 +157,20 @@ def test_suggest_command_names_a_missing_article():
         call_command("suggest_access_points", "987654", stdout=StringIO())
 
 
-def test_published_date_suggestion(seed_article):
-    """The published date is proposed from the article's own date."""
-    assert seed_article.suggestions.filter(
-        kind=SuggestionKind.DATE, date_start=dt.date(2016, 2, 24), date_end=dt.date(2016, 2, 24)
-    ).exists()
+def test_the_articles_own_published_date_is_not_proposed(seed_article):
+    """The date the article already carries is no question: only the other dates it names are proposed."""
+    dates = set(seed_article.suggestions.filter(kind=SuggestionKind.DATE).values_list("date_start", "date_end"))
+    assert (dt.date(2016, 2, 24), dt.date(2016, 2, 24)) not in dates
+    assert (dt.date(2016, 2, 22), dt.date(2016, 2, 22)) in dates
+
+
+def test_a_pending_date_the_article_is_then_given_is_no_longer_listed(seed_article):
+    """An archivist who dates the article by hand after the suggestions were made sees that date no more."""
+    suggestion = seed_article.suggestions.get(kind=SuggestionKind.DATE, date_start=dt.date(2016, 2, 22))
+    Article.objects.filter(pk=seed_article.pk).update(
+        published_start=dt.date(2016, 2, 22), published_end=dt.date(2016, 2, 22)
+    )
+    assert suggestion not in Suggestion.objects.pending()
 
 
 def test_gazetteer_reload_changes_nothing():

@@ -82,7 +82,7 @@ def _suggest_batch(article_ids: list[int], index: AuthorityIndex, *, only_stale:
         Article.objects.select_for_update()
         .filter(pk__in=article_ids)
         .order_by("pk")
-        .values_list("pk", "title", "body", "dateline", "published_start", "published_precision")
+        .values_list("pk", "title", "body", "dateline", "published_start", "published_end", "published_precision")
     )
     if only_stale:
         fresh = set(
@@ -111,14 +111,17 @@ def _suggest_batch(article_ids: list[int], index: AuthorityIndex, *, only_stale:
 
     stories = [
         Story(title, body, dateline, published if precision == "day" else None)
-        for _, title, body, dateline, published, precision in articles
+        for _, title, body, dateline, published, _, precision in articles
     ]
+    carried_dates = {pk: (start, end) for pk, *_, start, end, _ in articles}
     for pk, proposals in zip(ids, extract_stories(stories, index=index), strict=True):
         wanted: dict[tuple, Proposal] = {}
         for proposal in proposals:
             if proposal.confidence < MIN_CONFIDENCE:
                 continue
             if proposal.actor_id in linked_actors[pk] or proposal.place_id in linked_places[pk]:
+                continue
+            if proposal.kind == SuggestionKind.DATE and (proposal.date_start, proposal.date_end) == carried_dates[pk]:
                 continue
             wanted[proposal.key] = proposal
         current_suggestions = existing[pk]
