@@ -141,11 +141,16 @@ class Page:
         )
         return {html.unescape(label): int(count) for label, count in options}
 
+    def chips(self, kind: str) -> dict[str, str]:
+        """The access points shown under the results (``kind``: actor or place): each name and its id."""
+        found = re.findall(rf'<a class="chip chip-{kind}" href="/search/\?{kind}=(\d+)">([^<]*)</a>', self.text)
+        return {html.unescape(name): pk for pk, name in found}
+
     def errors(self) -> list[str]:
         """What the admin lists as errors on a form it refused."""
         return [
             html.unescape(re.sub(r"<[^>]+>", " ", item)).strip()
-            for item in re.findall(r'<ul class="errorlist[^"]*">(.*?)</ul>', self.text, re.S)
+            for item in re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', self.text, re.S)
         ]
 
 
@@ -192,11 +197,13 @@ class Browser:
         )
         assert (page.status, page.headers["Location"]) == (302, "/admin/"), page.errors() or page.text[:2000]
 
-    def submit(self, path: str, containing: str, changes: dict[str, str | list[str]], *, button: str = "") -> Page:
-        """Open ``path``, fill the form holding ``containing`` with ``changes`` and submit it (with ``button``)."""
-        fields = [(name, value) for name, value in self.get(path).form(containing) if name not in changes]
+    def submit(self, path: str, containing: str, changes: dict, *, button: str = "", page: Page | None = None) -> Page:
+        """Fill the form holding a field ``containing`` with ``changes`` and submit it to ``path``, pressing
+        ``button``; the form is read from ``page``, or else from ``path`` opened first."""
+        page = page or self.get(path)
+        fields = [(name, value) for name, value in page.form(containing) if name not in changes]
         for name, value in changes.items():
-            fields += [(name, item) for item in value] if isinstance(value, list) else [(name, value)]
+            fields += [(name, str(item)) for item in value] if isinstance(value, list) else [(name, str(value))]
         if button:
             fields.append((button, "1"))
         return self.post(path, fields)
