@@ -367,10 +367,25 @@ def manage(args: list[str], *, env: dict, log) -> None:
         raise SystemExit(f"manage.py {args[0]} failed with status {status}: see {log.name}")
 
 
+def without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
+
+
 def prepare(data_dir: Path, *, env: dict, corpus: list[Path], synthetic: int) -> None:
-    """Migrate and fill ``data_dir`` once; a later run on the same directory serves what is there."""
+    """Migrate and fill ``data_dir`` once; a later run on the same directory serves what is there, and
+    refuses another database than the one it was prepared on."""
     marker = data_dir / PREPARED_MARKER
+    database = without_password(env["DATABASE_URL"])
     if marker.exists():
+        prepared = json.loads(marker.read_text())
+        if prepared.get("database", database) != database:
+            raise SystemExit(
+                f"{data_dir} was prepared on the database {prepared['database']}, not {database}: "
+                "give that database again, or a new directory."
+            )
         print(f"Serving the archive prepared earlier in {data_dir} ({marker.read_text().strip()})", file=sys.stderr)
         return
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -385,7 +400,8 @@ def prepare(data_dir: Path, *, env: dict, corpus: list[Path], synthetic: int) ->
             synthetic_articles(Path(paths[0]), count=synthetic, seed=0)
         manage(["import_articles", "--publish", "--no-progress", "--no-suggest", *paths], env=env, log=log)
         manage(["check_index", "-v", "0"], env=env, log=log)
-    marker.write_text(json.dumps({"corpus": [str(path) for path in corpus], "synthetic": 0 if corpus else synthetic}))
+    prepared = {"corpus": [str(path) for path in corpus], "synthetic": 0 if corpus else synthetic, "database": database}
+    marker.write_text(json.dumps(prepared))
 
 
 def free_port() -> int:
@@ -414,6 +430,7 @@ def start_server(data_dir: Path, *, env: dict, server: str = "runserver") -> tup
     if server == "gunicorn":
         env = production_env(env)
         with open(log_path, "a") as log:
+            manage(["migrate", "--noinput", "-v", "0"], env=env, log=log)
             manage(["collectstatic", "--noinput", "-v", "0"], env=env, log=log)
         command = [str(Path(sys.executable).parent / "gunicorn"), "--config", "gunicorn.conf.py"]
         env = {**env, "PORT": str(port)}
