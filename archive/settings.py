@@ -61,12 +61,13 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
     "taggit",
     "simple_history",
     "rest_framework",
     "drf_spectacular",
     "archive.apps.ArchiveConfig",
+    # After the archive, whose collectstatic (one process at a time) takes the place of this app's.
+    "django.contrib.staticfiles",
     "axes",
 ]
 

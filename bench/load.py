@@ -1,16 +1,18 @@
 """Load the public site with many concurrent readers; report throughput, latency and every non-200 answer.
 
-    python bench/load.py DIR [--corpus FILE ...] [--clients 50] [--seconds 30] [--max-requests N]
-    python bench/load.py --url http://127.0.0.1:8000/ [--clients 50] [--seconds 30]
+    python bench/load.py DIR [--corpus FILE ...] [--server gunicorn] [--clients 50] [--seconds 30]
+    python bench/load.py --url http://127.0.0.1:8000/ [--url http://127.0.0.1:8001/ ...] [--clients 50]
 
 With DIR the script prepares an archive there (migrate, the seed article, then
 the ``--corpus`` files, or else ``--synthetic`` generated articles, imported
-and published) unless an earlier run prepared it, and serves it with
-``manage.py runserver`` on a free port of 127.0.0.1, threaded and with the
-settings ``make run`` serves with (DEBUG on, so the traceback of every 500
-lands in ``DIR/runserver.log``). With ``--url`` it loads a server that is already running. Either way
-the target must be this machine: a host outside 127.0.0.0/8, localhost and
-::1 is refused.
+and published) unless an earlier run prepared it, and serves it on a free port
+of 127.0.0.1: with ``manage.py runserver``, threaded and with the settings
+``make run`` serves with (DEBUG on, so the traceback of every 500 lands in
+``DIR/runserver.log``), or with ``--server gunicorn``, as ``make serve`` does
+(production settings, static files collected; its log in ``DIR/gunicorn.log``).
+With ``--url`` it loads servers that are already running, the clients spread
+over them in turn. Either way every server must be this machine: a host
+outside 127.0.0.0/8, localhost and ::1 is refused.
 
 Before the run it reads the browse pages and a few searches for real actor and
 place ids, tags, years and article addresses. Then ``--clients`` threads
@@ -32,6 +34,7 @@ import multiprocessing
 import os
 import random
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -183,11 +186,12 @@ class Budget:
             return True
 
 
-def client(host, port, *, targets, deadline, budget, timeout, seed, samples) -> None:
+def client(host, port, *, server, targets, deadline, budget, timeout, seed, samples) -> None:
     """Send requests one after another on a kept-alive connection until time or the budget runs out.
 
-    A sample is (kind, status, seconds); a request that got no answer has the
-    exception's name as its status, and the next one opens a new connection.
+    A sample is (kind, status, seconds, server), ``server`` being the index of
+    the server asked; a request that got no answer has the exception's name as
+    its status, and the next one opens a new connection.
     """
     rng = random.Random(seed)
     connection = None
@@ -208,20 +212,23 @@ def client(host, port, *, targets, deadline, budget, timeout, seed, samples) -> 
             if connection:
                 connection.close()
             connection = None
-        samples.append((kind, status, time.perf_counter() - started))
+        samples.append((kind, status, time.perf_counter() - started, server))
     if connection:
         connection.close()
 
 
-def run_process(job: dict) -> list[tuple[str, str, float]]:
-    """One client process: its share of the threads and of the request budget."""
+def run_process(job: dict) -> list[tuple[str, str, float, int]]:
+    """One client process: its share of the threads and of the request budget; client number N asks server
+    N modulo the number of servers, so that the clients are spread evenly over them."""
     targets, budget, samples = Targets(**job["targets"]), Budget(job["requests"]), []
     deadline = time.monotonic() + job["seconds"]
+    servers = job["servers"]
     threads = [
         threading.Thread(
             target=client,
-            args=(job["host"], job["port"]),
+            args=tuple(servers[number % len(servers)]),
             kwargs=dict(
+                server=number % len(servers),
                 targets=targets,
                 deadline=deadline,
                 budget=budget,
@@ -243,12 +250,12 @@ def shares(total: int, parts: int) -> list[int]:
     return [total // parts + (1 if index < total % parts else 0) for index in range(parts)]
 
 
-def load(host, port, *, targets, clients, processes, seconds, max_requests, timeout, seed) -> tuple[list, float]:
+def load(servers, *, targets, clients, processes, seconds, max_requests, timeout, seed) -> tuple[list, float]:
+    """``clients`` clients in ``processes`` processes spread over ``servers`` (host and port pairs)."""
     numbers = iter(range(clients))
     jobs = [
         {
-            "host": host,
-            "port": port,
+            "servers": servers,
             "targets": targets.__dict__,
             "clients": [next(numbers) for _ in range(count)],
             "requests": requests,
@@ -279,28 +286,40 @@ def percentiles(seconds: list[float]) -> dict:
     return {"p50": rank(0.50), "p95": rank(0.95), "p99": rank(0.99), "max": round(ordered[-1] * 1000, 1)}
 
 
+def breakdown(samples: list) -> dict:
+    """Requests, latency of the answered ones and the statuses that were not 200, of some samples."""
+    return {
+        "requests": len(samples),
+        "latency_ms": percentiles([seconds for _, status, seconds, _ in samples if status.isdigit()]),
+        "non_200": dict(sorted(Counter(status for _, status, _, _ in samples if status != "200").items())),
+    }
+
+
 def report(samples: list, *, elapsed: float, settings: dict, targets: Targets) -> dict:
-    """Latency counts every answered request, whatever its status; a request with no answer has none."""
+    """Latency counts every answered request, whatever its status; a request with no answer has none.
+
+    ``settings["servers"]`` names the servers, in the order of the samples' server index.
+    """
     answered = [sample for sample in samples if sample[1].isdigit()]
-    failed = [(kind, status) for kind, status, _ in samples if status != "200"]
-    by_kind = {}
-    for kind in sorted({kind for kind, _, _ in samples}):
-        mine = [seconds for sample_kind, status, seconds in answered if sample_kind == kind]
-        by_kind[kind] = {
-            "requests": sum(1 for sample in samples if sample[0] == kind),
-            "latency_ms": percentiles(mine),
-            "non_200": dict(sorted(Counter(status for sample_kind, status in failed if sample_kind == kind).items())),
-        }
+    failed = [(kind, status) for kind, status, _, _ in samples if status != "200"]
+    by_kind = {
+        kind: breakdown([sample for sample in samples if sample[0] == kind])
+        for kind in sorted({sample[0] for sample in samples})
+    }
     return {
         **settings,
         "elapsed_seconds": round(elapsed, 2),
         "requests": len(samples),
         "throughput_rps": round(len(samples) / elapsed, 1) if elapsed else 0.0,
-        "latency_ms": percentiles([seconds for _, _, seconds in answered]),
+        "latency_ms": percentiles([sample[2] for sample in answered]),
         "non_200": {
             "total": len(failed),
             "by_status": dict(sorted(Counter(status for _, status in failed).items())),
             "by_kind": {kind: counts["non_200"] for kind, counts in by_kind.items() if counts["non_200"]},
+        },
+        "by_server": {
+            url: breakdown([sample for sample in samples if sample[3] == index])
+            for index, url in enumerate(settings["servers"])
         },
         "server_errors": sum(1 for _, status in failed if status.startswith("5")),
         "no_answer": len(samples) - len(answered),
@@ -348,10 +367,25 @@ def manage(args: list[str], *, env: dict, log) -> None:
         raise SystemExit(f"manage.py {args[0]} failed with status {status}: see {log.name}")
 
 
+def without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
+
+
 def prepare(data_dir: Path, *, env: dict, corpus: list[Path], synthetic: int) -> None:
-    """Migrate and fill ``data_dir`` once; a later run on the same directory serves what is there."""
+    """Migrate and fill ``data_dir`` once; a later run on the same directory serves what is there, and
+    refuses another database than the one it was prepared on."""
     marker = data_dir / PREPARED_MARKER
+    database = without_password(env["DATABASE_URL"])
     if marker.exists():
+        prepared = json.loads(marker.read_text())
+        if prepared.get("database", database) != database:
+            raise SystemExit(
+                f"{data_dir} was prepared on the database {prepared['database']}, not {database}: "
+                "give that database again, or a new directory."
+            )
         print(f"Serving the archive prepared earlier in {data_dir} ({marker.read_text().strip()})", file=sys.stderr)
         return
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -366,7 +400,8 @@ def prepare(data_dir: Path, *, env: dict, corpus: list[Path], synthetic: int) ->
             synthetic_articles(Path(paths[0]), count=synthetic, seed=0)
         manage(["import_articles", "--publish", "--no-progress", "--no-suggest", *paths], env=env, log=log)
         manage(["check_index", "-v", "0"], env=env, log=log)
-    marker.write_text(json.dumps({"corpus": [str(path) for path in corpus], "synthetic": 0 if corpus else synthetic}))
+    prepared = {"corpus": [str(path) for path in corpus], "synthetic": 0 if corpus else synthetic, "database": database}
+    marker.write_text(json.dumps(prepared))
 
 
 def free_port() -> int:
@@ -375,23 +410,87 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(data_dir: Path, *, env: dict) -> tuple[subprocess.Popen, int]:
+def production_env(env: dict) -> dict:
+    """Production settings, as ``make serve`` runs with, on loopback: debug off, a key of this run, and no
+    HTTPS redirect (a proxy in front would take the TLS)."""
+    return {
+        **env,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "HOST": "127.0.0.1",
+    }
+
+
+def start_server(data_dir: Path, *, env: dict, server: str = "runserver") -> tuple[subprocess.Popen, int]:
+    """``runserver`` as ``make run`` serves, or ``gunicorn`` as ``make serve`` does, on a free loopback port."""
     port = free_port()
-    log = open(data_dir / "runserver.log", "a")  # noqa: SIM115 - stays open while the server writes to it
-    command = [sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload", "--insecure", f"127.0.0.1:{port}"]
-    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    log_path = data_dir / f"{server}.log"
+    if server == "gunicorn":
+        env = production_env(env)
+        with open(log_path, "a") as log:
+            manage(["migrate", "--noinput", "-v", "0"], env=env, log=log)
+            manage(["collectstatic", "--noinput", "-v", "0"], env=env, log=log)
+        command = [str(Path(sys.executable).parent / "gunicorn"), "--config", "gunicorn.conf.py"]
+        env = {**env, "PORT": str(port)}
+    else:
+        command = [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "runserver",
+            "--noreload",
+            "--insecure",
+            f"127.0.0.1:{port}",
+        ]
+    log = open(log_path, "a")  # noqa: SIM115 - stays open while the server writes to it
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     log.close()
     give_up = time.monotonic() + SERVER_START_SECONDS
     while time.monotonic() < give_up:
-        if server.poll() is not None:
-            raise SystemExit(f"runserver exited with status {server.returncode}: see {data_dir / 'runserver.log'}")
+        if process.poll() is not None:
+            raise SystemExit(f"{server} exited with status {process.returncode}: see {log_path}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return server, port
+            return process, port
         except OSError:
             time.sleep(0.2)
-    server.terminate()
-    raise SystemExit(f"runserver did not listen on 127.0.0.1:{port} within {SERVER_START_SECONDS} s")
+    process.terminate()
+    raise SystemExit(f"{server} did not listen on 127.0.0.1:{port} within {SERVER_START_SECONDS} s")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=SERVER_START_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def measure(urls: list[str], *, clients, processes, seconds, max_requests, timeout, seed) -> dict:
+    """Read what to ask for from the first server, load them all, and report."""
+    servers = [loopback_target(url) for url in urls]
+    targets = harvest(*servers[0], timeout=timeout)
+    print(f"Loading {', '.join(urls)} with {clients} clients for {seconds} s", file=sys.stderr)
+    samples, elapsed = load(
+        servers,
+        targets=targets,
+        clients=clients,
+        processes=processes,
+        seconds=seconds,
+        max_requests=max_requests,
+        timeout=timeout,
+        seed=seed,
+    )
+    settings = {
+        "servers": urls,
+        "clients": clients,
+        "processes": processes,
+        "seconds": seconds,
+        "max_requests": max_requests,
+    }
+    return report(samples, elapsed=elapsed, settings=settings, targets=targets)
 
 
 def summary(result: dict) -> str:
@@ -401,20 +500,35 @@ def summary(result: dict) -> str:
         f"{result['throughput_rps']} req/s; p50 {latency['p50']} ms, p95 {latency['p95']} ms, "
         f"p99 {latency['p99']} ms, max {latency['max']} ms",
     ]
-    for kind, counts in result["kinds"].items():
+    rows = list(result["kinds"].items())
+    if len(result["by_server"]) > 1:
+        rows += list(result["by_server"].items())
+    for name, counts in rows:
         failures = ", ".join(f"{status}: {count}" for status, count in counts["non_200"].items()) or "none"
         lines.append(
-            f"  {kind:<13} {counts['requests']:>6} requests, p50 {counts['latency_ms']['p50']} ms, "
+            f"  {name:<13} {counts['requests']:>6} requests, p50 {counts['latency_ms']['p50']} ms, "
             f"p95 {counts['latency_ms']['p95']} ms; not 200: {failures}"
         )
     return "\n".join(lines)
 
 
+def failure(result: dict) -> str:
+    """Why the run failed, or an empty string: any 5xx answer, or any request with no answer."""
+    if not (result["server_errors"] or result["no_answer"]):
+        return ""
+    return f"{result['server_errors']} server errors (5xx) and {result['no_answer']} requests with no answer"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data_dir", nargs="?", type=Path, metavar="DIR", help="The archive to prepare and serve.")
-    parser.add_argument("--url", help="Load this already running server instead (a loopback address).")
-    parser.add_argument("--server", choices=("runserver",), default="runserver", help="How DIR is served.")
+    parser.add_argument(
+        "--url",
+        action="append",
+        default=[],
+        help="Load this running server instead (a loopback address); repeat it to spread the clients over several.",
+    )
+    parser.add_argument("--server", choices=("runserver", "gunicorn"), default="runserver", help="How DIR is served.")
     parser.add_argument("--corpus", nargs="+", type=Path, default=[], help="Files or folders to import into DIR.")
     parser.add_argument("--synthetic", type=int, default=300, help="Generated articles for DIR when no --corpus.")
     parser.add_argument("--database-url", help="An empty database for DIR's archive instead of SQLite in DIR.")
@@ -426,20 +540,22 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="Seed of the request mix.")
     parser.add_argument("--out", type=Path, help="Also write the JSON report here.")
     args = parser.parse_args()
-    if (args.url is None) == (args.data_dir is None):
+    if bool(args.url) == (args.data_dir is not None):
         parser.error("give either DIR, an archive to prepare and serve, or --url, a server already running")
     if min(args.clients, args.processes, args.max_requests) < 1 or args.seconds <= 0:
         parser.error("--clients, --processes, --max-requests and --seconds must be positive")
     if args.processes > args.clients:
         parser.error("--processes cannot be more than --clients")
+    if len(args.url) > args.clients:
+        parser.error("give at least one client per --url")
     if args.url and (args.corpus or args.database_url):
         parser.error("--corpus and --database-url prepare DIR; a server given with --url serves what it has")
-    if args.url:
+    for url in args.url:
         try:
-            host, port = loopback_target(args.url)
+            loopback_target(url)
         except ValueError as exc:
             parser.error(f"--url refused: {exc}")
-    server = None
+    urls, server = args.url, None
     if args.data_dir:
         data_dir = args.data_dir.resolve()
         env = dict(os.environ)
@@ -450,15 +566,11 @@ def main() -> None:
             ARCHIVE_LOG_LEVEL="WARNING",
         )
         prepare(data_dir, env=env, corpus=args.corpus, synthetic=args.synthetic)
-        server, port = start_server(data_dir, env=env)
-        host = "127.0.0.1"
+        server, port = start_server(data_dir, env=env, server=args.server)
+        urls = [f"http://127.0.0.1:{port}/"]
     try:
-        targets = harvest(host, port, timeout=args.timeout)
-        print(f"Loading http://{host}:{port}/ with {args.clients} clients for {args.seconds} s", file=sys.stderr)
-        samples, elapsed = load(
-            host,
-            port,
-            targets=targets,
+        result = measure(
+            urls,
             clients=args.clients,
             processes=args.processes,
             seconds=args.seconds,
@@ -468,27 +580,15 @@ def main() -> None:
         )
     finally:
         if server:
-            server.terminate()
-            server.wait(timeout=30)
-    settings = {
-        "target": args.url or f"http://{host}:{port}/",
-        "server_log": str(data_dir / "runserver.log") if server else None,
-        "clients": args.clients,
-        "processes": args.processes,
-        "seconds": args.seconds,
-        "max_requests": args.max_requests,
-    }
-    result = report(samples, elapsed=elapsed, settings=settings, targets=targets)
+            stop_server(server)
+    result["server_log"] = str(data_dir / f"{args.server}.log") if server else None
     text = json.dumps(result, indent=2)
     if args.out:
         args.out.write_text(text + "\n")
     print(text)
     print(summary(result), file=sys.stderr)
-    if result["server_errors"] or result["no_answer"]:
-        print(
-            f"Failed: {result['server_errors']} server errors (5xx) and {result['no_answer']} requests with no answer.",
-            file=sys.stderr,
-        )
+    if failure(result):
+        print(f"Failed: {failure(result)}.", file=sys.stderr)
         sys.exit(1)
 
 

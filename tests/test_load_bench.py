@@ -8,6 +8,9 @@ there to measure.
 import json
 import subprocess
 import sys
+import threading
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -67,7 +70,9 @@ def test_server_runs_on_the_prepared_directory(run):
     _, report, data_dir = run
     assert (data_dir / "archive.sqlite3").exists()
     assert report["server_log"] == str(data_dir / "runserver.log")
-    assert report["target"].startswith("http://127.0.0.1:")
+    [server] = report["servers"]
+    assert server.startswith("http://127.0.0.1:")
+    assert report["by_server"][server]["requests"] == report["requests"]
 
 
 @pytest.mark.parametrize(
@@ -81,6 +86,63 @@ def test_non_loopback_url_is_refused(url):
     assert "is not this machine: load.py only targets loopback addresses (127.0.0.0/8, localhost or ::1)" in (
         done.stderr
     )
+
+
+def test_one_non_loopback_url_among_several_is_refused():
+    """Every --url must be this machine: one outside it refuses the whole run, naming its host."""
+    urls = ["--url", "http://127.0.0.1:8000/", "--url", "http://192.0.2.10:8000/"]
+    done = subprocess.run([sys.executable, str(LOAD), *urls], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert "--url refused: host '192.0.2.10' is not this machine" in done.stderr
+
+
+@pytest.fixture
+def counting_servers():
+    """Two plain HTTP servers on loopback that answer 200 to anything and count the requests of each
+    connection (a client keeps one connection open)."""
+    counts, servers = [], []
+    for _ in range(2):
+        count = Counter()
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self, count=count):
+                count[self.client_address] += 1
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        counts.append(count)
+        servers.append(server)
+    yield [("127.0.0.1", server.server_address[1]) for server in servers], counts
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_clients_are_spread_over_several_servers(monkeypatch, counting_servers):
+    """With two servers each gets the requests of two clients of four, and the report counts them under its URL."""
+    monkeypatch.syspath_prepend(str(LOAD.parent))
+    import load
+
+    servers, counts = counting_servers
+    samples, elapsed = load.load(
+        servers, targets=load.Targets(), clients=4, processes=1, seconds=60, max_requests=200, timeout=10, seed=0
+    )
+    urls = [f"http://{host}:{port}/" for host, port in servers]
+    result = load.report(samples, elapsed=elapsed, settings={"servers": urls}, targets=load.Targets())
+    sys.modules.pop("load", None)
+    assert [result["by_server"][url]["requests"] for url in urls] == [count.total() for count in counts]
+    assert [len(count) for count in counts] == [2, 2]
+    assert sum(count.total() for count in counts) == result["requests"] == 200
+    assert result["non_200"]["total"] == 0
 
 
 @pytest.mark.parametrize(

@@ -213,3 +213,20 @@ def test_compact_leaves_few_segments_alone(monkeypatch):
     engine.compact()
 
     assert segment_sizes(engine) == [1, 1, 2]
+
+
+def test_processes_that_find_no_index_at_once_share_the_first_one_made(settings, monkeypatch):
+    """Two processes both find no index; the first makes one and writes to it: the second uses that one too."""
+    first = whoosh_backend.WhooshBackend(settings.ARCHIVE_SEARCH["OPTIONS"])
+    second = whoosh_backend.WhooshBackend(settings.ARCHIVE_SEARCH["OPTIONS"])
+    article = ArticleFactory(body="Talks in Sabratha.")
+    new_generation = second._new_generation
+
+    def once_the_first_has_written():
+        first.index([article_document(article)])
+        return new_generation()
+
+    monkeypatch.setattr(second, "_new_generation", once_the_first_has_written)
+    assert second.search(SearchQuery(text="Sabratha")).total == 1
+    assert first.search(SearchQuery(text="Sabratha")).total == 1
+    assert [path for path in first.generations.iterdir() if path.is_dir()] == [first.path.resolve()]

@@ -251,11 +251,20 @@ class WhooshBackend(BaseSearchBackend):
     # Storage
 
     def _live_dir(self) -> Path:
+        """The live generation, created on first use.
+
+        Several processes may find no index at once (the web workers of a new
+        archive): the first link made is the live one, and the others drop
+        their empty generation, so no process writes where no other looks.
+        """
         with self._lock:
             if not self.path.is_symlink() and not self.path.exists():
                 fresh = self._new_generation()
                 index.create_in(str(fresh), self.schema)
-                self._point_live_at(fresh)
+                try:
+                    os.symlink(os.path.relpath(fresh, self.path.parent), self.path)
+                except FileExistsError:
+                    shutil.rmtree(fresh)
             return self.path.resolve()
 
     def _new_generation(self) -> Path:
