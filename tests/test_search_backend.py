@@ -328,6 +328,15 @@ def test_more_like_this_finds_the_similar_article(engine):
     assert [hit.article_id for hit in engine.more_like(cocoa.pk)][:1] == [similar.pk]
 
 
+def test_more_like_an_article_without_a_body_answers(engine):
+    """A title-only story (a tenth of the Reuters wire) gets an answer, not an engine error."""
+    headline = ArticleFactory(title="Cocoa arrivals in Bahia", body="")
+    other = ArticleFactory(body="Bahia cocoa crop estimates rose after showers.")
+    index(engine, headline, other)
+    assert other.pk not in [hit.article_id for hit in engine.more_like(other.pk)]
+    assert headline.pk not in [hit.article_id for hit in engine.more_like(headline.pk)]
+
+
 def test_suggest_terms_completes_title_words(engine):
     """Title words starting with the typed prefix, unstemmed."""
     index(engine, ArticleFactory(title="Sabratha raid"), ArticleFactory(title="Sabratha border"))

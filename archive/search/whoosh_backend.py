@@ -676,9 +676,13 @@ class WhooshBackend(BaseSearchBackend):
         docnum = searcher.document_number(id=str(article_id))
         if docnum is None:
             return []
+        body = snapshot.body(docnum)
+        if not body or not body.strip():
+            # Whoosh's more_like reads an empty text as "use the stored vector", which the body has none of.
+            return []
         allowed = snapshot.with_status(statuses)
         allowed.discard(docnum)
-        results = searcher.more_like(docnum, "body", text=snapshot.body(docnum), top=limit, filter=allowed)
+        results = searcher.more_like(docnum, "body", text=body, top=limit, filter=allowed)
         return [Hit(article_id=snapshot.article_id(hit.docnum), score=float(hit.score or 0.0)) for hit in results]
 
     def verify(self, *, deep: bool = False) -> list[str]:
