@@ -31,6 +31,9 @@ SETTINGS_VARIABLES = (
     "DJANGO_LOG_FORMAT",
     "DJANGO_LOG_LEVEL",
     "ARCHIVE_MAX_ARTICLE_BYTES",
+    "ARCHIVE_INDEX_WRITER_MB",
+    "ARCHIVE_SEARCH_CACHE_MB",
+    "ARCHIVE_SUGGEST_SHARED_FROM",
 )
 
 PRODUCTION = {
@@ -69,6 +72,8 @@ print(json.dumps({
     "LOG_LEVEL": settings.LOGGING["root"]["level"],
     "MAX_ARTICLE_BYTES": settings.ARCHIVE_MAX_ARTICLE_BYTES,
     "SEARCH_BACKEND": settings.ARCHIVE_SEARCH["BACKEND"],
+    "SEARCH_OPTIONS": {key: value for key, value in settings.ARCHIVE_SEARCH["OPTIONS"].items() if key != "PATH"},
+    "SUGGEST_SHARED_FROM": settings.ARCHIVE_SUGGEST_SHARED_FROM,
 }))
 """
 
@@ -363,4 +368,30 @@ def test_a_bad_article_size_limit_is_refused_with_a_clear_message():
     )
     assert error_from(ARCHIVE_MAX_ARTICLE_BYTES="0") == (
         "django.core.exceptions.ImproperlyConfigured: ARCHIVE_MAX_ARTICLE_BYTES must be 1 or more, not 0"
+    )
+
+
+def test_index_and_suggestion_tuning_comes_from_the_environment_with_defaults():
+    """Writer buffers, the postings cache and the size of a batch read on two cores are whole numbers."""
+    defaults = settings_from()
+    assert (defaults["SEARCH_OPTIONS"]["WRITER_MEMORY_MB"], defaults["SEARCH_OPTIONS"]["POSTINGS_CACHE_MB"]) == (16, 32)
+    assert defaults["SUGGEST_SHARED_FROM"] == 64
+    tuned = settings_from(ARCHIVE_INDEX_WRITER_MB="64", ARCHIVE_SEARCH_CACHE_MB="0", ARCHIVE_SUGGEST_SHARED_FROM="0")
+    assert (tuned["SEARCH_OPTIONS"]["WRITER_MEMORY_MB"], tuned["SEARCH_OPTIONS"]["POSTINGS_CACHE_MB"]) == (64, 0)
+    assert tuned["SUGGEST_SHARED_FROM"] == 0
+
+
+def test_bad_tuning_values_are_refused_with_a_clear_message():
+    """Each stops start-up naming the variable, instead of a bare ValueError from int()."""
+    assert error_from(ARCHIVE_INDEX_WRITER_MB="lots") == (
+        "django.core.exceptions.ImproperlyConfigured: ARCHIVE_INDEX_WRITER_MB must be a whole number, not 'lots'"
+    )
+    assert error_from(ARCHIVE_INDEX_WRITER_MB="0") == (
+        "django.core.exceptions.ImproperlyConfigured: ARCHIVE_INDEX_WRITER_MB must be 1 or more, not 0"
+    )
+    assert error_from(ARCHIVE_SEARCH_CACHE_MB="-1") == (
+        "django.core.exceptions.ImproperlyConfigured: ARCHIVE_SEARCH_CACHE_MB must be 0 or more, not -1"
+    )
+    assert error_from(ARCHIVE_SUGGEST_SHARED_FROM="half") == (
+        "django.core.exceptions.ImproperlyConfigured: ARCHIVE_SUGGEST_SHARED_FROM must be a whole number, not 'half'"
     )
