@@ -4,8 +4,10 @@ Settings are read once at import, so each test imports them in a fresh
 interpreter with exactly the environment it describes.
 """
 
+import ast
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -395,3 +397,60 @@ def test_bad_tuning_values_are_refused_with_a_clear_message():
     assert error_from(ARCHIVE_SUGGEST_SHARED_FROM="half") == (
         "django.core.exceptions.ImproperlyConfigured: ARCHIVE_SUGGEST_SHARED_FROM must be a whole number, not 'half'"
     )
+
+
+# Read by the programs the archive runs, not by its own code; documented all the same.
+READ_BY_TOOLS = {"GUNICORN_CMD_ARGS"}
+
+
+def _environ(node) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == "environ"
+
+
+def variables_read_in_python(path: Path) -> set[str]:
+    """Names passed to os.environ.get / [] / in, os.getenv, or the settings' env_bool and env_int helpers."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            function = node.func
+            if (
+                (isinstance(function, ast.Attribute) and function.attr == "get" and _environ(function.value))
+                or (isinstance(function, ast.Attribute) and function.attr == "getenv")
+                or (isinstance(function, ast.Name) and function.id.startswith("env_"))
+            ):
+                found.add(node.args[0].value)
+        elif isinstance(node, ast.Subscript) and _environ(node.value) and isinstance(node.slice, ast.Constant):
+            found.add(node.slice.value)
+        elif (
+            isinstance(node, ast.Compare)
+            and isinstance(node.left, ast.Constant)
+            and any(map(_environ, node.comparators))
+        ):
+            found.add(node.left.value)
+    return found
+
+
+def variables_read_in_makefile(path: Path) -> set[str]:
+    """Upper-case make and shell variables the Makefile uses but does not set itself (``?=`` only sets a default)."""
+    text = path.read_text()
+    used = set(re.findall(r"\$\(([A-Z][A-Z0-9_]*)\)", text)) | set(re.findall(r"\$\$\{?([A-Z][A-Z0-9_]*)", text))
+    assigned = set(re.findall(r"^([A-Z][A-Z0-9_]*)\s*(?::=|::=|\+=|=)", text, flags=re.MULTILINE))
+    return used - assigned - {"MAKE", "SHELL", "MAKEFLAGS", "CURDIR"}
+
+
+def documented_variables() -> set[str]:
+    """The first column of the table under the README's *Configuration*."""
+    readme = (BASE_DIR / "README.md").read_text()
+    section = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", section, flags=re.MULTILINE))
+
+
+def test_every_environment_variable_the_archive_reads_is_in_the_readmes_table():
+    """The Configuration table names every variable read in archive/, gunicorn.conf.py and the Makefile; no other."""
+    sources = [*sorted((BASE_DIR / "archive").rglob("*.py")), BASE_DIR / "gunicorn.conf.py", BASE_DIR / "manage.py"]
+    read = set().union(*(variables_read_in_python(path) for path in sources))
+    read |= variables_read_in_makefile(BASE_DIR / "Makefile")
+    assert {"DATABASE_URL", "GUNICORN_THREADS", "TEST_DATABASE_URL", "ARCHIVE_DATA_DIR"} <= read
+    documented = documented_variables()
+    assert sorted(read - documented) == [], "read in the code but missing from the README's Configuration table"
+    assert sorted(documented - read - READ_BY_TOOLS) == [], "in the README's Configuration table but read nowhere"
