@@ -5,8 +5,15 @@ is in ``test_operations.py``; here the command runs in this process, with the
 test database as its source.
 """
 
+import os
+import subprocess
+import sys
+import threading
+import time
 from io import StringIO
+from pathlib import Path
 
+import psycopg
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -113,3 +120,50 @@ def test_ctrl_c_during_a_copy_says_nothing_was_copied_and_leaves_the_target_empt
     assert stopped.value.code == 130
     assert err.getvalue() == f"Interrupted: nothing was copied into {target}. Run the same command again to copy.\n"
     assert server.count(target, "archive_actor") == 0
+
+
+@POSTGRES_ONLY
+def test_a_copy_waits_for_a_writer_of_the_target_and_then_refuses_to_overwrite_what_it_wrote(server, archive):
+    """Rows written after the first check but committed before the copy's are found: it locks, then checks again."""
+    target = server.database("raced")
+    env = {**os.environ, "DATABASE_URL": target}
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=root, env=env, check=True, timeout=300)
+    writer = psycopg.connect(target)
+    writer.execute("INSERT INTO taggit_tag (name, slug) VALUES ('drones', 'drones')")
+    refused = []
+
+    def copy_elsewhere():
+        try:
+            copy(target)
+        except CommandError as exc:
+            refused.append(str(exc))
+
+    copying = threading.Thread(target=copy_elsewhere)
+    copying.start()
+    try:
+        assert wait_for_lock_wait(target), "the copy never waited for the writer's lock"
+        writer.commit()
+    finally:
+        copying.join(120)
+        writer.close()
+
+    assert refused == [
+        f"{target} already holds data (taggit_tag: 1 row): copy into a new, empty database, "
+        "so that nothing in it is overwritten."
+    ]
+    assert server.count(target, "taggit_tag") == 1
+
+
+def wait_for_lock_wait(url: str, timeout: float = 60) -> bool:
+    """Whether a session of that database comes to wait for a lock within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(url, autocommit=True) as watcher:
+        while time.monotonic() < deadline:
+            waiting = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).fetchone()[0]
+            if waiting:
+                return True
+            time.sleep(0.05)
+    return False

@@ -82,6 +82,11 @@ def archive_copy_to_postgres(*, target_url: str, chunk_size: int = 500, progress
             try:
                 with transaction.atomic(using=TARGET), target.cursor() as cursor:
                     tables = [model._meta.db_table for model in copied]
+                    # Another copy (or a process already using the target) may have written since the check
+                    # above: with every table locked, what the check sees now stays true until the commit.
+                    quoted = ", ".join(target.ops.quote_name(table) for table in tables)
+                    cursor.execute(f"LOCK TABLE {quoted} IN ACCESS EXCLUSIVE MODE")
+                    _refuse_data(target, shown)
                     for statement in target.ops.sql_flush(no_style(), tables):
                         cursor.execute(statement)
                     for model in copied:
@@ -200,7 +205,7 @@ def _refuse_data(target, shown: str) -> None:
             cursor.execute(f"SELECT count(*) FROM {target.ops.quote_name(table)}")
             count = cursor.fetchone()[0]
             if count:
-                held.append(f"{table}: {count:,} rows")
+                held.append(f"{table}: {count:,} row{'' if count == 1 else 's'}")
     if held:
         raise CopyError(
             f"{shown} already holds data ({', '.join(held[:5])}{' …' if len(held) > 5 else ''}): "
