@@ -77,8 +77,7 @@ def archive_copy_to_postgres(*, target_url: str, chunk_size: int = 500, progress
         report = CopyReport(target=shown)
         copied = copied_models()
         with _snapshot(source):
-            counts = {model: model._base_manager.using(SOURCE).count() for model in copied}
-            rows_in_all, done = sum(counts.values()), 0
+            rows_in_all, done = sum(model._base_manager.using(SOURCE).count() for model in copied), 0
             try:
                 with transaction.atomic(using=TARGET), target.cursor() as cursor:
                     tables = [model._meta.db_table for model in copied]
