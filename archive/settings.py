@@ -257,9 +257,9 @@ ARCHIVE_SEARCH = {
         # Seconds a save waits for another process's index lock before queueing its update.
         "LOCK_TIMEOUT": 5.0,
         # Buffer of each index writer process; imports and rebuilds run one per core.
-        "WRITER_MEMORY_MB": int(os.environ.get("ARCHIVE_INDEX_WRITER_MB", "16")),
+        "WRITER_MEMORY_MB": env_int("ARCHIVE_INDEX_WRITER_MB", 16, minimum=1),
         # Decoded postings of recently searched words, per searching process (0 turns the cache off).
-        "POSTINGS_CACHE_MB": int(os.environ.get("ARCHIVE_SEARCH_CACHE_MB", "32")),
+        "POSTINGS_CACHE_MB": env_int("ARCHIVE_SEARCH_CACHE_MB", 32),
     },
 }
 
@@ -269,7 +269,7 @@ ARCHIVE_INDEX_RETRY_SECONDS = 3.0
 
 # A batch of suggestions with at least this many articles is read on two cores, half of it by a forked
 # helper process (archive.extraction.batch); 0 reads every batch in the one process.
-ARCHIVE_SUGGEST_SHARED_FROM = int(os.environ.get("ARCHIVE_SUGGEST_SHARED_FROM", "64"))
+ARCHIVE_SUGGEST_SHARED_FROM = env_int("ARCHIVE_SUGGEST_SHARED_FROM", 64)
 
 # Logs go to stdout, for the process manager to collect: one JSON object a line in production,
 # readable lines in debug mode.

@@ -1,7 +1,10 @@
-"""A fresh PostgreSQL database for tests whose servers and commands run in other processes, as other hosts would.
+"""Fresh PostgreSQL databases for tests whose servers and commands run in other processes, as other hosts would,
+and for tests of whole-database operations (copies, dumps, restores).
 
 The test database is not enough for them: what a test writes there stays in
 its own transaction, and another process would find it migrated already.
+Every database made here is named after the test database, its purpose and
+a random part, so that runs in parallel never meet, and is dropped afterwards.
 """
 
 import uuid
@@ -13,7 +16,8 @@ import psycopg
 import pytest
 from django.db import connection
 
-NOT_POSTGRES = "the hosts share one PostgreSQL database: run with a postgres DATABASE_URL"
+NOT_POSTGRES = "needs a PostgreSQL server: run with a postgres DATABASE_URL (the PostgreSQL pass of make test)"
+POSTGRES_ONLY = pytest.mark.skipif(connection.vendor != "postgresql", reason=NOT_POSTGRES)
 
 
 def skip_unless_postgres() -> None:
@@ -34,19 +38,56 @@ def connect(name: str) -> psycopg.Connection:
     )
 
 
-@contextmanager
-def fresh_database(purpose: str) -> Iterator[tuple[str, str]]:
-    """An empty database named after the test database, ``purpose`` and a random part, so that runs in
-    parallel never meet; its name and URL. It is dropped afterwards, whoever is still connected to it."""
+def database_url(name: str) -> str:
     settings = connection.settings_dict
-    name = f"{settings['NAME']}_{purpose}_{uuid.uuid4().hex[:8]}"
     credentials = quote(settings["USER"] or "", safe="")
     if settings["PASSWORD"]:
         credentials += ":" + quote(settings["PASSWORD"], safe="")
-    url = f"postgres://{credentials}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{name}"
-    with connect(settings["NAME"]) as admin:
+    return f"postgres://{credentials}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{name}"
+
+
+def _unique_name(purpose: str) -> str:
+    return f"{connection.settings_dict['NAME']}_{purpose}_{uuid.uuid4().hex[:8]}"
+
+
+@contextmanager
+def fresh_database(purpose: str) -> Iterator[tuple[str, str]]:
+    """An empty database for ``purpose``: its name and URL. It is dropped afterwards, whoever is still connected."""
+    name = _unique_name(purpose)
+    with connect(connection.settings_dict["NAME"]) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
         try:
-            yield name, url
+            yield name, database_url(name)
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Server:
+    """The PostgreSQL server of the test database, and the scratch databases a test makes on it."""
+
+    def __init__(self):
+        self.settings = connection.settings_dict
+        self.created: list[str] = []
+
+    def url(self, name: str) -> str:
+        return database_url(name)
+
+    def admin(self) -> psycopg.Connection:
+        return connect(self.settings["NAME"])
+
+    def database(self, purpose: str) -> str:
+        """A new, empty database; its URL. ``drop_all`` drops it."""
+        name = _unique_name(purpose)
+        with self.admin() as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        self.created.append(name)
+        return self.url(name)
+
+    def count(self, url: str, table: str) -> int:
+        with psycopg.connect(url) as database:
+            return database.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+
+    def drop_all(self) -> None:
+        with self.admin() as admin:
+            for name in self.created:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from archive.models import Article, PendingIndexUpdate
-from archive.search import get_backend, indexing, whoosh_backend
+from archive.search import get_backend, indexing, postgres_backend, whoosh_backend
 from archive.search.base import SearchQuery
 from tests.command_support import run
 from tests.factories import ArticleFactory
@@ -42,6 +42,21 @@ def test_check_index_reports_missing_and_extra_entries(indexed_articles):
     assert status == 1
     assert f"1 articles missing from the index: {indexed_articles[0].pk}" in out
     assert "1 articles in the index but not in the database: 999999" in out
+
+
+def test_check_index_asks_for_a_rebuild_after_an_upgrade_that_changes_what_the_engine_stores(
+    each_engine, indexed_articles, monkeypatch
+):
+    """An index written in an older format is named with the command that brings it up to date."""
+    engine_module = {"whoosh": whoosh_backend, "postgres": postgres_backend}[each_engine]
+    monkeypatch.setattr(engine_module, "INDEX_FORMAT", 2)
+    status, out = run("check_index")
+    assert status == 1
+    assert "The index must be rebuilt for this version of the archive: " in out
+    assert "was written in format 1, and this version of the archive writes format 2.\n" in out
+    assert "Run `manage.py rebuild_index`; searches keep using the index as it is until then.\n" in out
+    assert run("rebuild_index")[0] == 0
+    assert run("check_index") == (0, "The index matches the database.\n")
 
 
 def test_rebuild_index_makes_check_index_clean(indexed_articles):

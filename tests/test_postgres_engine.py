@@ -13,7 +13,7 @@ from django.db import connection, connections, transaction
 from django.urls import reverse
 
 from archive.models import Actor, Article
-from archive.search import get_backend, indexing
+from archive.search import get_backend, indexing, postgres_backend
 from archive.search.base import SearchBackendError, SearchQuery
 from archive.search.documents import article_document
 from archive.services.authorities import authorities_merge
@@ -211,3 +211,29 @@ def test_a_failed_search_is_named_and_leaves_the_callers_transaction_usable(empt
     with pytest.raises(SearchBackendError, match="searching failed in PostgreSQL"):
         get_backend().search(SearchQuery(text="counter*"))
     assert Actor.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_first_entries_of_an_empty_index_record_the_format_they_are_written_in(empty_index, monkeypatch):
+    """A database migrated by a version with a newer format never asks for a rebuild."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM archive_search_state")
+    monkeypatch.setattr(postgres_backend, "INDEX_FORMAT", 2)
+    ArticleFactory()
+    ArticleFactory()
+    assert get_backend().outdated() == ""
+
+
+@pytest.mark.django_db
+def test_an_index_without_a_recorded_format_was_written_in_format_1(empty_index, monkeypatch):
+    """Entries written before formats were recorded are format 1; writing more does not make them current."""
+    ArticleFactory()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM archive_search_state")
+    monkeypatch.setattr(postgres_backend, "INDEX_FORMAT", 2)
+    ArticleFactory()
+    assert get_backend().outdated() == (
+        "the PostgreSQL index was written in format 1, and this version of the archive writes format 2"
+    )
+    list(indexing.rebuild_index())
+    assert get_backend().outdated() == ""

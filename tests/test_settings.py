@@ -4,8 +4,10 @@ Settings are read once at import, so each test imports them in a fresh
 interpreter with exactly the environment it describes.
 """
 
+import ast
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +33,9 @@ SETTINGS_VARIABLES = (
     "DJANGO_LOG_FORMAT",
     "DJANGO_LOG_LEVEL",
     "ARCHIVE_MAX_ARTICLE_BYTES",
+    "ARCHIVE_INDEX_WRITER_MB",
+    "ARCHIVE_SEARCH_CACHE_MB",
+    "ARCHIVE_SUGGEST_SHARED_FROM",
 )
 
 PRODUCTION = {
@@ -69,6 +74,8 @@ print(json.dumps({
     "LOG_LEVEL": settings.LOGGING["root"]["level"],
     "MAX_ARTICLE_BYTES": settings.ARCHIVE_MAX_ARTICLE_BYTES,
     "SEARCH_BACKEND": settings.ARCHIVE_SEARCH["BACKEND"],
+    "SEARCH_OPTIONS": {key: value for key, value in settings.ARCHIVE_SEARCH["OPTIONS"].items() if key != "PATH"},
+    "SUGGEST_SHARED_FROM": settings.ARCHIVE_SUGGEST_SHARED_FROM,
 }))
 """
 
@@ -364,3 +371,86 @@ def test_a_bad_article_size_limit_is_refused_with_a_clear_message():
     assert error_from(ARCHIVE_MAX_ARTICLE_BYTES="0") == (
         "django.core.exceptions.ImproperlyConfigured: ARCHIVE_MAX_ARTICLE_BYTES must be 1 or more, not 0"
     )
+
+
+def test_index_and_suggestion_tuning_comes_from_the_environment_with_defaults():
+    """Writer buffers, the postings cache and the size of a batch read on two cores are whole numbers."""
+    defaults = settings_from()
+    assert (defaults["SEARCH_OPTIONS"]["WRITER_MEMORY_MB"], defaults["SEARCH_OPTIONS"]["POSTINGS_CACHE_MB"]) == (16, 32)
+    assert defaults["SUGGEST_SHARED_FROM"] == 64
+    tuned = settings_from(ARCHIVE_INDEX_WRITER_MB="64", ARCHIVE_SEARCH_CACHE_MB="0", ARCHIVE_SUGGEST_SHARED_FROM="0")
+    assert (tuned["SEARCH_OPTIONS"]["WRITER_MEMORY_MB"], tuned["SEARCH_OPTIONS"]["POSTINGS_CACHE_MB"]) == (64, 0)
+    assert tuned["SUGGEST_SHARED_FROM"] == 0
+
+
+def test_bad_tuning_values_are_refused_with_a_clear_message():
+    """Each stops start-up naming the variable, instead of a bare ValueError from int()."""
+    assert error_from(ARCHIVE_INDEX_WRITER_MB="lots") == (
+        "django.core.exceptions.ImproperlyConfigured: ARCHIVE_INDEX_WRITER_MB must be a whole number, not 'lots'"
+    )
+    assert error_from(ARCHIVE_INDEX_WRITER_MB="0") == (
+        "django.core.exceptions.ImproperlyConfigured: ARCHIVE_INDEX_WRITER_MB must be 1 or more, not 0"
+    )
+    assert error_from(ARCHIVE_SEARCH_CACHE_MB="-1") == (
+        "django.core.exceptions.ImproperlyConfigured: ARCHIVE_SEARCH_CACHE_MB must be 0 or more, not -1"
+    )
+    assert error_from(ARCHIVE_SUGGEST_SHARED_FROM="half") == (
+        "django.core.exceptions.ImproperlyConfigured: ARCHIVE_SUGGEST_SHARED_FROM must be a whole number, not 'half'"
+    )
+
+
+# Read by the programs the archive runs, not by its own code; documented all the same.
+READ_BY_TOOLS = {"GUNICORN_CMD_ARGS"}
+
+
+def _environ(node) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == "environ"
+
+
+def variables_read_in_python(path: Path) -> set[str]:
+    """Names passed to os.environ.get / [] / in, os.getenv, or the settings' env_bool and env_int helpers."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            function = node.func
+            if (
+                (isinstance(function, ast.Attribute) and function.attr == "get" and _environ(function.value))
+                or (isinstance(function, ast.Attribute) and function.attr == "getenv")
+                or (isinstance(function, ast.Name) and function.id.startswith("env_"))
+            ):
+                found.add(node.args[0].value)
+        elif isinstance(node, ast.Subscript) and _environ(node.value) and isinstance(node.slice, ast.Constant):
+            found.add(node.slice.value)
+        elif (
+            isinstance(node, ast.Compare)
+            and isinstance(node.left, ast.Constant)
+            and any(map(_environ, node.comparators))
+        ):
+            found.add(node.left.value)
+    return found
+
+
+def variables_read_in_makefile(path: Path) -> set[str]:
+    """Upper-case make and shell variables the Makefile uses but does not set itself (``?=`` only sets a default)."""
+    text = path.read_text()
+    used = set(re.findall(r"\$\(([A-Z][A-Z0-9_]*)\)", text)) | set(re.findall(r"\$\$\{?([A-Z][A-Z0-9_]*)", text))
+    assigned = set(re.findall(r"^([A-Z][A-Z0-9_]*)\s*(?::=|::=|\+=|=)", text, flags=re.MULTILINE))
+    return used - assigned - {"MAKE", "SHELL", "MAKEFLAGS", "CURDIR"}
+
+
+def documented_variables() -> set[str]:
+    """The first column of the table under the README's *Configuration*."""
+    readme = (BASE_DIR / "README.md").read_text()
+    section = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", section, flags=re.MULTILINE))
+
+
+def test_every_environment_variable_the_archive_reads_is_in_the_readmes_table():
+    """The Configuration table names every variable read in archive/, gunicorn.conf.py and the Makefile; no other."""
+    sources = [*sorted((BASE_DIR / "archive").rglob("*.py")), BASE_DIR / "gunicorn.conf.py", BASE_DIR / "manage.py"]
+    read = set().union(*(variables_read_in_python(path) for path in sources))
+    read |= variables_read_in_makefile(BASE_DIR / "Makefile")
+    assert {"DATABASE_URL", "GUNICORN_THREADS", "TEST_DATABASE_URL", "ARCHIVE_DATA_DIR"} <= read
+    documented = documented_variables()
+    assert sorted(read - documented) == [], "read in the code but missing from the README's Configuration table"
+    assert sorted(documented - read - READ_BY_TOOLS) == [], "in the README's Configuration table but read nowhere"

@@ -230,3 +230,25 @@ def test_processes_that_find_no_index_at_once_share_the_first_one_made(settings,
     assert second.search(SearchQuery(text="Sabratha")).total == 1
     assert first.search(SearchQuery(text="Sabratha")).total == 1
     assert [path for path in first.generations.iterdir() if path.is_dir()] == [first.path.resolve()]
+
+
+def test_a_new_index_records_the_format_it_is_written_in(monkeypatch):
+    """An archive started by a version with a newer format never asks for a rebuild."""
+    monkeypatch.setattr(whoosh_backend, "INDEX_FORMAT", 2)
+    engine = get_backend()
+    engine.index([article_document(ArticleFactory())])
+    assert (engine.path / whoosh_backend.FORMAT_FILE).read_text() == "2\n"
+    assert engine.outdated() == ""
+
+
+def test_an_index_without_a_recorded_format_was_written_in_format_1(monkeypatch):
+    """Indexes written before formats were recorded are format 1, and a newer format asks for their rebuild."""
+    engine = get_backend()
+    engine.index([article_document(ArticleFactory())])
+    (engine.path / whoosh_backend.FORMAT_FILE).unlink()
+    monkeypatch.setattr(whoosh_backend, "INDEX_FORMAT", 2)
+    assert engine.outdated() == (
+        f"the index at {engine.path} was written in format 1, and this version of the archive writes format 2"
+    )
+    list(engine.rebuild(lambda last_id: iter([])))
+    assert engine.outdated() == ""

@@ -46,24 +46,26 @@ GROUPS = {"Archivist": ARCHIVIST, "Editor": EDITOR}
 
 
 def create_groups(apps, schema_editor):
+    # The database being migrated, which need not be the default one (``copy_to_postgres`` migrates its target).
+    using = schema_editor.connection.alias
     # Permissions are normally created after all migrations; the groups need them now.
     for app_config in apps.get_app_configs():
         app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
+        create_permissions(app_config, apps=apps, verbosity=0, using=using)
         app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for name, codes in GROUPS.items():
-        group, _ = Group.objects.get_or_create(name=name)
+        group, _ = Group.objects.using(using).get_or_create(name=name)
         permissions = [
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            Permission.objects.using(using).get(content_type__app_label=app_label, codename=codename)
             for app_label, codename in codes
         ]
         group.permissions.add(*permissions)
 
 
 def remove_groups(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=GROUPS).delete()
+    apps.get_model("auth", "Group").objects.using(schema_editor.connection.alias).filter(name__in=GROUPS).delete()
 
 
 class Migration(migrations.Migration):

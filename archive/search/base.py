@@ -162,6 +162,18 @@ class BaseSearchBackend:
         """The articles most similar to this one."""
         raise NotImplementedError("search backends must implement more_like()")
 
+    def outdated(self) -> str:
+        """Why the index must be rebuilt to match this version of the archive, or ``""`` when it need not be.
+
+        An engine records with its index the format it wrote it in, and a
+        version of the archive that changes what the engine stores (a field,
+        an analyser, a weight) raises the engine's format number, so that
+        ``check_index`` tells the operator to rebuild after an upgrade.
+        Changes to the documents themselves need no format: their
+        fingerprints change, and ``check_index`` lists the entries as stale.
+        """
+        raise NotImplementedError("search backends must implement outdated()")
+
     def verify(self, *, deep: bool = False) -> list[str]:
         """What is wrong with the index's storage, one problem a line naming the damaged file; none when readable.
 

@@ -56,6 +56,12 @@ HEADLINE_CHARS = 20_000
 # Private-use characters that mark matches in ts_headline's output, removed from the text first.
 MARK_START, MARK_END = "\ue000", "\ue001"
 REBUILD_STATE = "rebuild_last_id"
+# What this version writes into the entries. Raise it when entries written before would no longer answer
+# rightly (a weight, a configuration, a column written another way): ``check_index`` then asks for a
+# rebuild. The format is recorded under FORMAT_STATE whenever the index holds only entries of this
+# version (cleared, rebuilt, or first written while empty); an index without it was written in format 1.
+INDEX_FORMAT = 1
+FORMAT_STATE = "index_format"
 # The key of the advisory lock that keeps rebuilds apart: "archive" in ASCII.
 REBUILD_LOCK = 0x61726368697665
 # Terms more_like weighs from the article, and the documents it counts per term for their rarity.
@@ -191,6 +197,13 @@ class PostgresBackend(BaseSearchBackend):
         if removed:
             cursor.execute("DELETE FROM archive_search_entry WHERE article_id = ANY(%s)", [sorted(removed)])
         if documents:
+            # The first entries of an empty index are all of this version's format.
+            cursor.execute(
+                "INSERT INTO archive_search_state (key, value) SELECT %s, %s "
+                "WHERE NOT EXISTS (SELECT 1 FROM archive_search_entry) "
+                "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                [FORMAT_STATE, INDEX_FORMAT],
+            )
             ordered = sorted(documents, key=lambda document: document["id"])
             cursor.execute(_WRITE, {"documents": json.dumps([_record(document) for document in ordered])})
 
@@ -233,6 +246,7 @@ class PostgresBackend(BaseSearchBackend):
                 cursor.execute("DELETE FROM archive_search_entry")
                 cursor.execute("DELETE FROM archive_search_word")
                 cursor.execute("DELETE FROM archive_search_state")
+                self._save_format(cursor)
         except DatabaseError as exc:
             raise _failed("clearing the index", exc) from exc
 
@@ -271,9 +285,17 @@ class PostgresBackend(BaseSearchBackend):
                         "(SELECT 1 FROM archive_article WHERE id = entry.article_id)"
                     )
                     cursor.execute("DELETE FROM archive_search_state WHERE key LIKE 'rebuild_%%'")
+                    self._save_format(cursor)
             except DatabaseError as exc:
                 raise _failed("finishing the rebuild", exc) from exc
         self.compact()
+
+    def _save_format(self, cursor) -> None:
+        cursor.execute(
+            "INSERT INTO archive_search_state (key, value) VALUES (%s, %s) "
+            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            [FORMAT_STATE, INDEX_FORMAT],
+        )
 
     def _rebuild_progress(self) -> tuple[int, int]:
         with connection.cursor() as cursor:
@@ -587,6 +609,21 @@ class PostgresBackend(BaseSearchBackend):
             [terms_query, terms_query, list(statuses), article_id, limit],
         )
         return [Hit(article_id=pk, score=float(score)) for pk, score in cursor.fetchall()]
+
+    def outdated(self) -> str:
+        try:
+            with _reading(), connection.cursor() as cursor:
+                cursor.execute("SELECT value FROM archive_search_state WHERE key = %s", [FORMAT_STATE])
+                row = cursor.fetchone()
+        except DatabaseError as exc:
+            raise _failed("reading the index's format", exc) from exc
+        written = row[0] if row else 1
+        if written == INDEX_FORMAT:
+            return ""
+        return (
+            f"the PostgreSQL index was written in format {written}, "
+            f"and this version of the archive writes format {INDEX_FORMAT}"
+        )
 
     def verify(self, *, deep: bool = False) -> list[str]:
         """The extensions, configurations, tables and indexes the engine needs; ``deep`` also reads every vector."""

@@ -92,6 +92,11 @@ REBUILD_CHECKPOINT = 100_000
 COMPACT_SEGMENTS = 10
 # Tables of contents tried in a row when a concurrent commit removes each one as it is read.
 OPEN_ATTEMPTS = 5
+# What this version writes into an index. Raise it when an index written before would no longer answer
+# rightly (a field added or analysed differently, a value written another way): ``check_index`` then asks
+# for a rebuild. Each generation records its format in FORMAT_FILE; one without it was written in format 1.
+INDEX_FORMAT = 1
+FORMAT_FILE = "archive-format"
 
 
 def _writer_options(documents: int, memory_mb: int) -> dict:
@@ -260,12 +265,17 @@ class WhooshBackend(BaseSearchBackend):
         with self._lock:
             if not self.path.is_symlink() and not self.path.exists():
                 fresh = self._new_generation()
-                index.create_in(str(fresh), self.schema)
+                self._create_index(fresh)
                 try:
                     os.symlink(os.path.relpath(fresh, self.path.parent), self.path)
                 except FileExistsError:
                     shutil.rmtree(fresh)
             return self.path.resolve()
+
+    def _create_index(self, directory: Path):
+        ix = index.create_in(str(directory), self.schema)
+        (directory / FORMAT_FILE).write_text(f"{INDEX_FORMAT}\n")
+        return ix
 
     def _new_generation(self) -> Path:
         self.generations.mkdir(parents=True, exist_ok=True)
@@ -354,7 +364,7 @@ class WhooshBackend(BaseSearchBackend):
     def clear(self) -> None:
         with self._rebuild_lock(), self._lock:
             fresh = self._new_generation()
-            index.create_in(str(fresh), self.schema)
+            self._create_index(fresh)
             self._swap_to(fresh)
 
     def rebuild(self, batches_after: Callable[[int], Iterable[list[dict]]], *, fresh: bool = False) -> Iterator[int]:
@@ -393,7 +403,7 @@ class WhooshBackend(BaseSearchBackend):
             if building.exists():
                 shutil.rmtree(building)
             building.mkdir(parents=True)
-            ix = index.create_in(str(building), self.schema)
+            ix = self._create_index(building)
             progress = {"last_id": 0, "count": 0}
             progress_file.write_text(json.dumps(progress))
         yield progress["count"]
@@ -684,6 +694,22 @@ class WhooshBackend(BaseSearchBackend):
         allowed.discard(docnum)
         results = searcher.more_like(docnum, "body", text=body, top=limit, filter=allowed)
         return [Hit(article_id=snapshot.article_id(hit.docnum), score=float(hit.score or 0.0)) for hit in results]
+
+    def outdated(self) -> str:
+        if not self.path.exists():
+            return ""
+        try:
+            written = int((self.path / FORMAT_FILE).read_text())
+        except FileNotFoundError:
+            written = 1
+        except (OSError, ValueError) as exc:
+            return f"the format of the index at {self.path} cannot be read ({exc})"
+        if written == INDEX_FORMAT:
+            return ""
+        return (
+            f"the index at {self.path} was written in format {written}, "
+            f"and this version of the archive writes format {INDEX_FORMAT}"
+        )
 
     def verify(self, *, deep: bool = False) -> list[str]:
         return problems(self.path, self.schema, deep=deep)

@@ -10,8 +10,9 @@ SHOWN = 20
 
 class Command(BaseCommand):
     help = (
-        "Check that the search index's files can be read, then compare the index with the database; "
-        "exit 1 if a file is damaged or any article is missing, stale or extra."
+        "Check that the search index can be read and was written in this version's format, then compare it "
+        "with the database; exit 1 if a file is damaged, a rebuild is needed, or any article is missing, "
+        "stale or extra."
     )
 
     def add_arguments(self, parser):
@@ -28,6 +29,13 @@ class Command(BaseCommand):
             for problem in problems:
                 self.stdout.write(f"  {problem}")
             self.stdout.write("Run `manage.py rebuild_index` to repair the index.")
+            raise SystemExit(1)
+        outdated = get_backend().outdated()
+        if outdated:
+            self.stdout.write(
+                self.style.ERROR(f"The index must be rebuilt for this version of the archive: {outdated}.")
+            )
+            self.stdout.write("Run `manage.py rebuild_index`; searches keep using the index as it is until then.")
             raise SystemExit(1)
         bar = tqdm(total=Article.objects.count(), unit="article", desc="Checking", disable=options["verbosity"] == 0)
         report = check_index(progress=bar.update)
