@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 
 from archive.citations.bylines import Author, Person
 from archive.citations.records import Citation
+from archive.citations.text import one_line
 
 CONTENT_TYPE = "application/x-bibtex; charset=utf-8"
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -36,13 +37,12 @@ SPECIAL = {
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
 }
-CONTROL = dict.fromkeys([*range(0x20), 0x7F], " ")
 LIGATURE = re.compile(r"(?<=-)(?=-)|(?<=`)(?=`)|(?<=')(?=')|(?<=[!?])(?=`)|(?<=<)(?=<)|(?<=>)(?=>)|(?<=,)(?=,)")
 
 
 def latex(text: str) -> str:
     """``text`` as LaTeX that prints it: one line, special characters as commands, no ligatures."""
-    escaped = "".join(SPECIAL.get(char, char) for char in " ".join(text.translate(CONTROL).split()))
+    escaped = "".join(SPECIAL.get(char, char) for char in one_line(text))
     return LIGATURE.sub("{}", escaped)
 
 
@@ -56,7 +56,10 @@ def bibtex_name(author: Author) -> str:
 
 def _name_part(text: str) -> str:
     # BibTeX splits an author list at every bare word "and", whatever its case.
-    return " ".join("{" + word + "}" if word.lower() == "and" else word for word in latex(text).split(" "))
+    part = " ".join("{" + word + "}" if word.lower() == "and" else word for word in latex(text).split(" "))
+    # bibtexparser skips the character after a backslash while it looks for "and" and commas, and so misreads a
+    # name part that starts with a command ("and \_", ", \%"); a leading {} changes nothing in print.
+    return "{}" + part if part.startswith("\\") else part
 
 
 def _protected(text: str) -> str:

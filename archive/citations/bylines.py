@@ -20,6 +20,8 @@ as an organisation kept whole. The rules, in order:
 import re
 from dataclasses import dataclass
 
+from archive.citations.text import one_line
+
 
 @dataclass(frozen=True)
 class Person:
@@ -97,7 +99,7 @@ NAME_WORD = re.compile(r"^[^\W\d_][\w'\u2019.-]*$")
 
 def byline_authors(byline: str, *, source: str = "") -> tuple[Author, ...]:
     """The authors a byline names, in its order, without repeats."""
-    text = FINAL_STOP.sub("", LEADING_BY.sub("", " ".join(byline.split())))
+    text = FINAL_STOP.sub("", LEADING_BY.sub("", one_line(byline)))
     if not text:
         return ()
     if len(text.split()) > 1 and not any(char.islower() for char in text):
@@ -118,7 +120,7 @@ def _parts(text: str) -> list[str]:
     for segment in filter(None, AUTHOR_SEPARATOR.split(text)):
         pieces = [piece.strip() for piece in segment.split(",") if piece.strip()]
         if len(pieces) == 2 and (_is_inverted(*pieces) or pieces[1].lower() in SUFFIXES):
-            parts.append(segment)
+            parts.append(", ".join(pieces))
         else:
             parts.extend(pieces)
     return parts
@@ -147,8 +149,8 @@ def _organisation_name(text: str, *, source: str, known_only: bool = False) -> s
     lowered = text.lower()
     if lowered in AGENCIES:
         return AGENCIES[lowered]
-    if source and lowered == " ".join(source.split()).lower():
-        return source.strip()
+    if source and lowered == one_line(source).lower():
+        return one_line(source)
     if known_only:
         return None
     words = text.split()
@@ -174,7 +176,7 @@ def _author(part: str, *, source: str) -> Author | None:
 
 
 def _person(part: str) -> Person | None:
-    """Family name last; lower-case "van der" before it is its particle ("Van" alone is a given name)."""
+    """Family name last; lower-case "van der" before a capitalised one is its particle ("Van Morrison" has none)."""
     if "," in part:
         family_text, given = (piece.strip() for piece in part.split(",", 1))
         if given.lower() in SUFFIXES:
@@ -187,6 +189,6 @@ def _person(part: str) -> Person | None:
         return None
     end = len(words) - 1
     start = end
-    while start > 0 and words[start - 1] in PARTICLES:
+    while start > 0 and words[start - 1] in PARTICLES and words[end][0].isupper():
         start -= 1
     return Person(words[end], " ".join(words[:start]), " ".join(words[start:end]))

@@ -59,7 +59,7 @@ def keywords(row: ExportRow) -> tuple[str, ...]:
     names = [*row.tags, *(actor.name for actor in row.actors), *(place.name for place in row.places)]
     seen, unique = set(), []
     for name in names:
-        if name.casefold() not in seen:
+        if name.strip() and name.casefold() not in seen:
             seen.add(name.casefold())
             unique.append(name)
     return tuple(unique)

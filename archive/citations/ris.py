@@ -11,15 +11,11 @@ from collections.abc import Iterable, Iterator
 
 from archive.citations.bylines import Author, Person
 from archive.citations.records import Citation
+from archive.citations.text import one_line
 
 CONTENT_TYPE = "application/x-research-info-systems; charset=utf-8"
 # The RIS specification ends lines with CR LF; every reader also takes LF.
 NEWLINE = "\r\n"
-CONTROL = dict.fromkeys([*range(0x20), 0x7F], " ")
-
-
-def one_line(value: str) -> str:
-    return " ".join(value.translate(CONTROL).split())
 
 
 def ris_name(author: Author) -> str:
