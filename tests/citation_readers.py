@@ -2,9 +2,9 @@
 
 bibtexparser decodes LaTeX with pylatexenc, whose tables lack
 ``\\textbraceleft`` and ``\\textbraceright`` (it drops them) and read
-``\\textasciicircum`` as U+02C6 rather than the ``^`` LaTeX prints; the
-decoder here is bibtexparser's own with those three taught, so that a
-brace or a caret that LaTeX prints comes back as one.
+``\\textasciicircum`` as U+02C6 rather than the ``^`` LaTeX prints. The
+decoder here is the one bibtexparser builds, with those three taught, so
+that a brace or a caret LaTeX prints comes back as one.
 """
 
 import re
