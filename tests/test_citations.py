@@ -267,9 +267,9 @@ def keys_in(extension: str, text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("extension", EXTENSIONS)
-def test_result_set_export_holds_every_match_in_the_search_order(client, indexed, monkeypatch, extension):
+def test_result_set_export_holds_every_match_in_the_search_order(client, each_engine, indexed, monkeypatch, extension):
     """Twenty-three matches, read in chunks of ten, all come out once, oldest first as asked, with unique keys;
-    the page and page size of the search do not limit the export."""
+    the page and page size of the search do not limit the export. On each search engine."""
     monkeypatch.setattr(selectors, "EXPORT_CHUNK", 10)
     indexed(
         lambda: [
@@ -288,8 +288,9 @@ def test_result_set_export_holds_every_match_in_the_search_order(client, indexed
 
 
 @pytest.mark.parametrize("extension", EXTENSIONS)
-def test_result_set_export_follows_the_filters_and_leaves_out_drafts(client, world, indexed, extension):
-    """A tag and a source filter narrow the export as they narrow the page; a matching draft never appears."""
+def test_result_set_export_follows_the_filters_and_leaves_out_drafts(client, each_engine, world, indexed, extension):
+    """A tag and a source filter narrow the export as they narrow the page; a matching draft never appears.
+    On each search engine."""
 
     def make():
         ArticleFactory(title="Drones over Sicily", source="Example Wire", tags=["drones"])
