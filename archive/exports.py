@@ -81,10 +81,17 @@ def article_record(row: ExportRow, *, article_url: str, countries: CountryCodes)
     }
 
 
+def article_url_template(base_url: str) -> str:
+    """An article's permanent address with ``{slug}`` for its slug.
+
+    Reversing the URL once instead of per row: at 100,000 rows that is seconds.
+    """
+    return base_url + reverse("archive:article", args=["SLUG"]).replace("SLUG", "{slug}")
+
+
 def records(params: SearchParams, *, base_url: str) -> Iterator[dict]:
     countries = CountryCodes()
-    # Reversing the URL once instead of per row: at 100,000 rows that is seconds.
-    article_url = base_url + reverse("archive:article", args=["SLUG"]).replace("SLUG", "{slug}")
+    article_url = article_url_template(base_url)
     for row in selectors.iter_export_rows(params):
         yield article_record(row, article_url=article_url, countries=countries)
 

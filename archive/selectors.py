@@ -167,13 +167,23 @@ class ExportRow:
 
 
 def iter_export_rows(params: SearchParams) -> Iterator[ExportRow]:
-    """Every article a search finds with its published access points, a chunk at a time.
+    """Every article a search finds with its published access points, a chunk at a time."""
+    return _export_rows(all_matching_ids(params))
+
+
+def article_export_row(slug: str) -> ExportRow | None:
+    """One published article as an export row, or None when no published article has this slug."""
+    pk = Article.objects.published().filter(slug=slug).values_list("pk", flat=True).first()
+    return next(_export_rows([pk]), None) if pk is not None else None
+
+
+def _export_rows(ids: list[int]) -> Iterator[ExportRow]:
+    """The published articles among ``ids``, in that order, with their published access points and tags.
 
     Links are read straight from the link tables with one query per kind and
     chunk: per-article prefetching costs more than the export itself at
     tens of thousands of rows. Actors and places are loaded once each.
     """
-    ids = all_matching_ids(params)
     actors: dict[int, Actor | None] = {}
     places: dict[int, Place | None] = {}
     article_type = ContentType.objects.get_for_model(Article)

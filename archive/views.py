@@ -1,10 +1,13 @@
 """The public research site: thin views over the search form, selectors and page builder."""
 
+from collections.abc import Iterable
+
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from archive import exports, search_page, selectors
+from archive import citations, exports, search_page, selectors
 from archive.forms import DATE_MODES, PAGE_SIZES, SORTS, SearchForm, SearchParams
 from archive.models import Actor, Place
 
@@ -22,7 +25,14 @@ def search(request):
     form = SearchForm(request.GET)
     params = form.search_params()
     page = search_page.build(params, facets=search_page.shown_facets(params))
-    context = {"page": page, "params": page.params, "page_sizes": PAGE_SIZES, "sorts": SORTS, "date_modes": DATE_MODES}
+    context = {
+        "page": page,
+        "params": page.params,
+        "page_sizes": PAGE_SIZES,
+        "sorts": SORTS,
+        "date_modes": DATE_MODES,
+        "citation_formats": citations.FORMATS.values(),
+    }
     return render(request, "archive/search.html", context)
 
 
@@ -51,6 +61,32 @@ def export_json(request):
     return response
 
 
+def _citation_response(request, rows: Iterable[selectors.ExportRow], *, extension: str, name: str):
+    format_ = citations.FORMATS[extension]
+    chunks = citations.citation_chunks(
+        format_, rows, article_url=exports.article_url_template(_site(request)), accessed=timezone.localdate()
+    )
+    response = StreamingHttpResponse(chunks, content_type=format_.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{format_.extension}"'
+    return response
+
+
+@require_safe
+def export_citations(request, extension):
+    """Every article the search finds as RIS, BibTeX or CSL-JSON, streamed like the CSV export."""
+    params = SearchForm(request.GET).search_params()
+    return _citation_response(request, selectors.iter_export_rows(params), extension=extension, name="archive-search")
+
+
+@require_safe
+def article_citation(request, slug, extension):
+    """One article's citation file; a draft is not found, as on its page."""
+    row = selectors.article_export_row(slug)
+    if row is None:
+        raise Http404("No published article has this address.")
+    return _citation_response(request, [row], extension=extension, name=slug)
+
+
 @require_safe
 def suggest(request):
     """Typing suggestions: published access points and title words starting with what was typed."""
@@ -65,7 +101,12 @@ def article_detail(request, slug):
     return render(
         request,
         "archive/article.html",
-        {"article": article, "similar": selectors.more_like(article), "url": request.build_absolute_uri()},
+        {
+            "article": article,
+            "similar": selectors.more_like(article),
+            "url": request.build_absolute_uri(article.get_absolute_url()),
+            "citation_formats": citations.FORMATS.values(),
+        },
     )
 
 
