@@ -1,0 +1,85 @@
+"""Reads for the OAI-PMH provider: records in keyset pages, sets, and the repository's earliest datestamp.
+
+Lists are paged on the article id, which never changes, and the next page
+starts after the last id sent: an edit, a publication, a withdrawal or a
+deletion between two pages moves a record's datestamp or status, never its
+place in the list, so no record is sent twice or skipped. Each page is an
+index range scan from that id (on the set's memberships when a set is
+asked for), as fast on the last page of a large archive as on the first.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Min
+
+from archive.models import OaiRecord, OaiSet, OaiSetMembership
+
+
+@dataclass(frozen=True)
+class RecordFilter:
+    """What a ListRecords or ListIdentifiers request selects: datestamps in [since, before), a set."""
+
+    since: dt.datetime | None = None
+    before: dt.datetime | None = None
+    set_spec: str | None = None
+
+
+def _records(selection: RecordFilter):
+    records = OaiRecord.objects.all()
+    if selection.since is not None:
+        records = records.filter(datestamp__gte=selection.since)
+    if selection.before is not None:
+        records = records.filter(datestamp__lt=selection.before)
+    return records
+
+
+def records_page(selection: RecordFilter, *, after: int, size: int) -> tuple[list[OaiRecord], bool]:
+    """Up to ``size`` records with ids above ``after``, in id order, and whether more follow."""
+    if selection.set_spec is None:
+        found = list(_records(selection).filter(article_id__gt=after).order_by("article_id")[: size + 1])
+    else:
+        members = OaiSetMembership.objects.filter(spec=selection.set_spec, record_id__gt=after)
+        if selection.since is not None:
+            members = members.filter(record__datestamp__gte=selection.since)
+        if selection.before is not None:
+            members = members.filter(record__datestamp__lt=selection.before)
+        found = [member.record for member in members.select_related("record").order_by("record_id")[: size + 1]]
+    return found[:size], len(found) > size
+
+
+def count_records(selection: RecordFilter) -> int:
+    records = _records(selection)
+    if selection.set_spec is not None:
+        records = records.filter(memberships__spec=selection.set_spec)
+    return records.count()
+
+
+def record(article_id: int) -> OaiRecord | None:
+    return OaiRecord.objects.filter(article_id=article_id).first()
+
+
+def set_specs(record_ids: list[int]) -> dict[int, list[str]]:
+    """The sets each record is in, as its header lists them: the tags, countries and source, not their kinds."""
+    specs: dict[int, list[str]] = {pk: [] for pk in record_ids}
+    members = OaiSetMembership.objects.filter(record_id__in=record_ids, spec__contains=":").order_by("spec")
+    for record_id, spec in members.values_list("record_id", "spec"):
+        specs[record_id].append(spec)
+    return specs
+
+
+def earliest_datestamp() -> dt.datetime | None:
+    return OaiRecord.objects.aggregate(earliest=Min("datestamp"))["earliest"]
+
+
+def has_sets() -> bool:
+    return OaiSet.objects.exists()
+
+
+def sets_page(*, after: str, size: int) -> tuple[list[OaiSet], bool]:
+    found = list(OaiSet.objects.filter(spec__gt=after).order_by("spec")[: size + 1])
+    return found[:size], len(found) > size
+
+
+def count_sets() -> int:
+    return OaiSet.objects.count()
