@@ -36,6 +36,7 @@ from archive.models import (
     PlaceType,
 )
 from archive.oai import sets
+from archive.services.bulk import insert_rows
 
 # Articles read and written at a time: a tag renamed on 50,000 articles must not build one huge IN list.
 CHUNK = 1000
@@ -59,14 +60,10 @@ def _touch_chunk(ids: list[int], stamped) -> list[int]:
     published = [pk for pk in ids if statuses.get(pk) == ArticleStatus.PUBLISHED]
     unpublished = [pk for pk in ids if statuses.get(pk) != ArticleStatus.PUBLISHED]
     if published:
-        # Sorted rows lock in one order, so two transactions touching the same records cannot deadlock;
+        # Rows in id order lock in one order, so two transactions touching the same records cannot deadlock;
         # the lock also keeps a concurrent touch from reading the memberships before this one commits.
-        OaiRecord.objects.bulk_create(
-            [OaiRecord(article_id=pk, datestamp=stamped, deleted=False) for pk in published],
-            update_conflicts=True,
-            unique_fields=["article_id"],
-            update_fields=["datestamp", "deleted"],
-        )
+        fields = [OaiRecord._meta.get_field(name) for name in ("article_id", "datestamp", "deleted")]
+        insert_rows(OaiRecord, fields, [(pk, stamped, False) for pk in published], update_on_conflict=fields[0])
         _refresh_memberships(published)
     withdrawn = []
     if unpublished:
@@ -86,10 +83,9 @@ def _restamp(article_ids: list[int], stamped) -> None:
 
 
 def _refresh_memberships(article_ids: list[int]) -> None:
-    wanted = set_memberships(article_ids)
+    wanted, names = set_memberships(article_ids)
     existing = OaiSetMembership.objects.filter(record_id__in=article_ids).values_list("pk", "record_id", "spec")
-    present = set()
-    stale = []
+    present, stale = set(), []
     for pk, record_id, spec in existing:
         if spec in wanted[record_id]:
             present.add((record_id, spec))
@@ -97,23 +93,18 @@ def _refresh_memberships(article_ids: list[int]) -> None:
             stale.append(pk)
     if stale:
         OaiSetMembership.objects.filter(pk__in=stale).delete()
-    OaiSetMembership.objects.bulk_create(
-        [
-            OaiSetMembership(record_id=record_id, spec=spec)
-            for record_id, specs in sorted(wanted.items())
-            for spec in sorted(specs)
-            if (record_id, spec) not in present
-        ]
-    )
-    _declare_sets({spec: name for specs in wanted.values() for spec, name in specs.items()})
+    fields = [OaiSetMembership._meta.get_field(name) for name in ("record", "spec")]
+    added = sorted((pk, spec) for pk, specs in wanted.items() for spec in specs if (pk, spec) not in present)
+    insert_rows(OaiSetMembership, fields, added)
+    _declare_sets(names)
 
 
 def _declare_sets(names: dict[str, str]) -> None:
     """Add the sets ListSets does not know yet, and follow renames.
 
     Existing rows are only written when their name changed: every save names
-    the top-level sets, and rewriting them would make concurrent saves queue
-    behind one another's row locks.
+    the kinds of sets, and rewriting those rows would make concurrent saves
+    queue behind one another's row locks.
     """
     known = dict(OaiSet.objects.filter(spec__in=list(names)).values_list("spec", "name"))
     OaiSet.objects.bulk_create(
@@ -124,72 +115,78 @@ def _declare_sets(names: dict[str, str]) -> None:
         OaiSet.objects.filter(spec=spec).update(name=names[spec])
 
 
-def set_memberships(article_ids: list[int]) -> dict[int, dict[str, str]]:
-    """Each article's sets, spec to name: its tags, the countries of its published places, its source."""
-    memberships: dict[int, dict[str, str]] = defaultdict(dict)
+def set_memberships(article_ids: list[int]) -> tuple[dict[int, set[str]], dict[str, str]]:
+    """Each article's sets (its tags, the countries of its published places, its source), and every set's name.
+
+    Only sets of one tag, country or source are stored per record; a kind of
+    set (``tag``) holds the records that are in any set of that kind.
+    """
+    memberships: dict[int, set[str]] = defaultdict(set)
+    names: dict[str, str] = {}
+
+    def add(article_id: int, kind: str, spec: str, name: str) -> None:
+        memberships[article_id].add(spec)
+        names[spec] = sets.leaf_name(kind, name)
+        names[kind] = sets.KIND_NAMES[kind]
+
+    source_specs: dict[str, str] = {}  # an import's thousands of articles come from a handful of sources
     for pk, source in Article.objects.filter(pk__in=article_ids).exclude(source="").values_list("pk", "source"):
-        memberships[pk][sets.SOURCE] = sets.KIND_NAMES[sets.SOURCE]
-        memberships[pk][sets.source_spec(source)] = sets.leaf_name(sets.SOURCE, source)
+        if source not in source_specs:
+            source_specs[source] = sets.source_spec(source)
+        add(pk, sets.SOURCE, source_specs[source], source)
     tagged = TaggedItem.objects.filter(
         content_type=ContentType.objects.get_for_model(Article), object_id__in=article_ids
     )
     for pk, tag_pk, slug, name in tagged.values_list("object_id", "tag_id", "tag__slug", "tag__name"):
-        memberships[pk][sets.TAG] = sets.KIND_NAMES[sets.TAG]
-        memberships[pk][sets.tag_spec(slug=slug, pk=tag_pk)] = sets.leaf_name(sets.TAG, name)
-    links = Article.places.through.objects.filter(article_id__in=article_ids, place__status=AuthorityStatus.PUBLISHED)
-    countries = CountryResolver()
-    for pk, place_id in links.values_list("article_id", "place_id"):
-        code = countries.code_of(place_id)
-        if code:
-            memberships[pk][sets.COUNTRY] = sets.KIND_NAMES[sets.COUNTRY]
-            memberships[pk][sets.country_spec(code)] = sets.leaf_name(sets.COUNTRY, countries.name_of(code))
-    return memberships
+        add(pk, sets.TAG, sets.tag_spec(slug=slug, pk=tag_pk), name)
+    links = list(
+        Article.places.through.objects.filter(
+            article_id__in=article_ids, place__status=AuthorityStatus.PUBLISHED
+        ).values_list("article_id", "place_id")
+    )
+    codes = country_codes({place_id for _, place_id in links})
+    countries = country_names(set(codes.values()))
+    for pk, place_id in links:
+        if codes[place_id]:
+            add(pk, sets.COUNTRY, sets.country_spec(codes[place_id]), countries[codes[place_id]])
+    return memberships, names
 
 
-class CountryResolver:
-    """A place's country: the code of the nearest place up its hierarchy that has one.
+def country_codes(place_ids: set[int]) -> dict[int, str]:
+    """Each place's country: the code of the nearest place up its hierarchy that has one ("" if none does).
 
-    Places are read level by level as they are asked for, never the whole
-    gazetteer.
+    The places and the ones above them are read a level at a time, a query
+    per level for all of them.
     """
-
-    def __init__(self):
-        self.rows: dict[int, tuple[int | None, str]] = {}
-        self.names: dict[str, str] = {}
-
-    def code_of(self, place_id: int) -> str:
-        seen, node = set(), place_id
-        while node is not None and node not in seen:
-            if node not in self.rows:
-                self._load_upwards(node)
-                if node not in self.rows:
-                    return ""
-            parent_id, code = self.rows[node]
-            if code:
-                return code.upper()
+    rows: dict[int, tuple[int | None, str]] = {}
+    wanted = set(place_ids)
+    while wanted:
+        for pk, parent_id, code in Place.objects.filter(pk__in=wanted).values_list("pk", "parent_id", "country_code"):
+            rows[pk] = (parent_id, code.upper())
+        wanted = {parent for parent, code in rows.values() if parent is not None and not code} - set(rows)
+    codes = {}
+    for place_id in place_ids:
+        seen, node, code = set(), place_id, ""
+        while node in rows and node not in seen and not code:
             seen.add(node)
-            node = parent_id
-        return ""
+            node, code = rows[node]
+        codes[place_id] = code
+    return codes
 
-    def _load_upwards(self, place_id: int) -> None:
-        wanted = {place_id}
-        while wanted:
-            found = Place.objects.filter(pk__in=wanted).values_list("pk", "parent_id", "country_code")
-            for pk, parent_id, code in found:
-                self.rows[pk] = (parent_id, code)
-            wanted = {parent for parent, code in self.rows.values() if parent is not None and not code} - set(self.rows)
 
-    def name_of(self, code: str) -> str:
-        """The archive's own country record names it; else ISO 3166 (current, then former); else the code."""
-        if code not in self.names:
-            own = (
-                Place.objects.filter(
-                    type=PlaceType.COUNTRY, status=AuthorityStatus.PUBLISHED, country_code__iexact=code
-                )
-                .order_by("pk")
-                .values_list("name", flat=True)
-                .first()
-            )
-            known = pycountry.countries.get(alpha_2=code) or pycountry.historic_countries.get(alpha_2=code)
-            self.names[code] = own or (known.name if known else code)
-        return self.names[code]
+def country_names(codes: set[str]) -> dict[str, str]:
+    """The archive's own country record names a country; else ISO 3166 (current, then former); else its code."""
+    codes.discard("")
+    own = {}
+    records = Place.objects.filter(type=PlaceType.COUNTRY, status=AuthorityStatus.PUBLISHED, country_code__in=codes)
+    for code, name in records.order_by("-pk").values_list("country_code", "name"):
+        own[code.upper()] = name
+    names = {}
+    for code in codes:
+        known = (
+            None
+            if code in own
+            else pycountry.countries.get(alpha_2=code) or pycountry.historic_countries.get(alpha_2=code)
+        )
+        names[code] = own.get(code) or (known.name if known else code)
+    return names

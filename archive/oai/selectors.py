@@ -11,7 +11,7 @@ asked for), as fast on the last page of a large archive as on the first.
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Min
+from django.db.models import Exists, Min, OuterRef
 
 from archive.models import OaiRecord, OaiSet, OaiSetMembership
 
@@ -36,23 +36,35 @@ def _records(selection: RecordFilter):
 
 def records_page(selection: RecordFilter, *, after: int, size: int) -> tuple[list[OaiRecord], bool]:
     """Up to ``size`` records with ids above ``after``, in id order, and whether more follow."""
-    if selection.set_spec is None:
-        found = list(_records(selection).filter(article_id__gt=after).order_by("article_id")[: size + 1])
-    else:
-        members = OaiSetMembership.objects.filter(spec=selection.set_spec, record_id__gt=after)
+    spec = selection.set_spec
+    if spec is not None and ":" in spec:
+        # One set: a range of its unique (spec, record) index, joined to the records.
+        members = OaiSetMembership.objects.filter(spec=spec, record_id__gt=after)
         if selection.since is not None:
             members = members.filter(record__datestamp__gte=selection.since)
         if selection.before is not None:
             members = members.filter(record__datestamp__lt=selection.before)
         found = [member.record for member in members.select_related("record").order_by("record_id")[: size + 1]]
+    else:
+        found = list(
+            _in_kind(_records(selection), spec).filter(article_id__gt=after).order_by("article_id")[: size + 1]
+        )
     return found[:size], len(found) > size
+
+
+def _in_kind(records, spec: str | None):
+    """A kind of set (``tag``, ``country``, ``source``) holds every record in one of its sets."""
+    if spec is None:
+        return records
+    members = OaiSetMembership.objects.filter(record_id=OuterRef("article_id"), spec__startswith=f"{spec}:")
+    return records.filter(Exists(members))
 
 
 def count_records(selection: RecordFilter) -> int:
     records = _records(selection)
-    if selection.set_spec is not None:
-        records = records.filter(memberships__spec=selection.set_spec)
-    return records.count()
+    if selection.set_spec is not None and ":" in selection.set_spec:
+        return records.filter(memberships__spec=selection.set_spec).count()
+    return _in_kind(records, selection.set_spec).count()
 
 
 def record(article_id: int) -> OaiRecord | None:
@@ -60,9 +72,9 @@ def record(article_id: int) -> OaiRecord | None:
 
 
 def set_specs(record_ids: list[int]) -> dict[int, list[str]]:
-    """The sets each record is in, as its header lists them: the tags, countries and source, not their kinds."""
+    """The sets each record is in, as its header lists them: its tags, countries and source."""
     specs: dict[int, list[str]] = {pk: [] for pk in record_ids}
-    members = OaiSetMembership.objects.filter(record_id__in=record_ids, spec__contains=":").order_by("spec")
+    members = OaiSetMembership.objects.filter(record_id__in=record_ids).order_by("spec")
     for record_id, spec in members.values_list("record_id", "spec"):
         specs[record_id].append(spec)
     return specs
