@@ -121,6 +121,20 @@ def harvest(scythe: Scythe, query: dict, item: str) -> dict:
     }
 
 
+def import_corpus(corpus: Path, *, env: dict, work: Path) -> dict:
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True)
+    files = [str(path) for path in corpus_files(corpus)]
+    print(f"Importing {len(files)} files", file=sys.stderr)
+    options = ["--format", "reuters", "--publish", "--no-suggest", "--no-index", "--no-progress"]
+    imported = run_measured(
+        [*manage, "import_articles", *options, *files], env=env, cwd=str(ROOT), log_path=work / "import.log"
+    )
+    if imported.returncode != 0:
+        raise SystemExit(f"The import failed; see {work / 'import.log'}")
+    return {"seconds": imported.wall_seconds, "cpu_seconds": imported.cpu_seconds}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, required=True, help="A folder of Reuters-21578 .sgm files.")
@@ -129,9 +143,14 @@ def main() -> None:
     parser.add_argument("--database-url", help="An empty database to use instead of SQLite in the work directory.")
     parser.add_argument("--workdir", type=Path, help="Work here (and keep it) instead of a new temporary directory.")
     parser.add_argument("--out", type=Path, help="Write the JSON report here.")
+    parser.add_argument(
+        "--no-import", action="store_true", help="Harvest the archive already in --database-url (with --workdir)."
+    )
     args = parser.parse_args()
     if args.scale < 1 or args.page_size < 1:
         parser.error("--scale and --page-size must be at least 1")
+    if args.no_import and not (args.database_url and args.workdir):
+        parser.error("--no-import harvests an archive kept before: give its --database-url and --workdir")
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="archive-oai-bench-"))
     (work / "data").mkdir(parents=True, exist_ok=True)
@@ -141,7 +160,7 @@ def main() -> None:
     server = None
     try:
         corpus = args.corpus
-        if args.scale > 1:
+        if args.scale > 1 and not args.no_import:
             corpus = work / "corpus"
             scale_corpus(args.corpus, corpus, times=args.scale)
         env = {
@@ -158,20 +177,8 @@ def main() -> None:
             "ARCHIVE_OAI_PAGE_SIZE": str(args.page_size),
         }
         report["database"] = "postgresql" if env["DATABASE_URL"].startswith("postgres") else "sqlite"
-        manage = [sys.executable, str(ROOT / "manage.py")]
-        subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True)
-        files = [str(path) for path in corpus_files(corpus)]
-        print(f"Importing {len(files)} files", file=sys.stderr)
-        options = ["--format", "reuters", "--publish", "--no-suggest", "--no-index", "--no-progress"]
-        imported = run_measured(
-            [*manage, "import_articles", *options, *files],
-            env=env,
-            cwd=str(ROOT),
-            log_path=work / "import.log",
-        )
-        if imported.returncode != 0:
-            raise SystemExit(f"The import failed; see {work / 'import.log'}")
-        report["import"] = {"seconds": imported.wall_seconds, "cpu_seconds": imported.cpu_seconds}
+        if not args.no_import:
+            report["import"] = import_corpus(corpus, env=env, work=work)
 
         with open(work / "gunicorn.log", "w") as log:
             server, endpoint = serve(env, work, log)

@@ -6,9 +6,9 @@ import time
 import pytest
 from django.core import signing
 
-from archive.models import Article, ArticleStatus, DatePrecision, OaiRecord
+from archive.models import Article, ArticleStatus, AuthorityStatus, DatePrecision, OaiRecord
 from archive.oai.protocol import TOKEN_SALT
-from tests.factories import ArticleFactory, PlaceFactory
+from tests.factories import ActorFactory, ArticleFactory, PlaceFactory
 from tests.oai_support import NS, dc_values, errors, identifiers, oai_get, token, validated
 from tests.public_data import draft
 
@@ -449,3 +449,15 @@ def test_a_page_does_not_print_a_record_withdrawn_while_it_was_read(client, worl
     (record,) = root.iterfind(".//oai:record", NS)
     assert record.find("oai:header", NS).get("status") == "deleted"
     assert record.find("oai:metadata", NS) is None
+
+
+def test_unpublished_access_points_stay_out_of_the_record(client):
+    """A draft actor is no subject and a draft place no coverage; a draft place above a published one is skipped."""
+    region = PlaceFactory(name="Secret region", status=AuthorityStatus.DRAFT)
+    town = PlaceFactory(name="Published town", parent=region)
+    hidden_place = PlaceFactory(name="Hidden village", status=AuthorityStatus.DRAFT)
+    hidden_actor = ActorFactory(name="Unconfirmed militia", status=AuthorityStatus.DRAFT)
+    article = ArticleFactory(places=[town, hidden_place], actors=[hidden_actor], tags=["raids"])
+    root = oai_get(client, verb="GetRecord", identifier=oai_id(article), metadataPrefix="oai_dc")
+    assert dc_values(root, "coverage") == ["Published town"]
+    assert dc_values(root, "subject") == ["raids"]

@@ -38,13 +38,12 @@ def records_page(selection: RecordFilter, *, after: int, size: int) -> tuple[lis
     """Up to ``size`` records with ids above ``after``, in id order, and whether more follow."""
     spec = selection.set_spec
     if spec is not None and ":" in spec:
-        # One set: a range of its unique (spec, record) index, joined to the records.
-        members = OaiSetMembership.objects.filter(spec=spec, record_id__gt=after)
-        if selection.since is not None:
-            members = members.filter(record__datestamp__gte=selection.since)
-        if selection.before is not None:
-            members = members.filter(record__datestamp__lt=selection.before)
-        found = [member.record for member in members.select_related("record").order_by("record_id")[: size + 1]]
+        # The position bounds both sides of the join: PostgreSQL carries equalities across a join, not ranges,
+        # and would otherwise read the records from the first one on every page.
+        records = _records(selection).filter(
+            article_id__gt=after, memberships__spec=spec, memberships__record_id__gt=after
+        )
+        found = list(records.order_by("article_id")[: size + 1])
     else:
         found = list(
             _in_kind(_records(selection), spec).filter(article_id__gt=after).order_by("article_id")[: size + 1]
