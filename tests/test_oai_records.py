@@ -2,9 +2,12 @@
 
 import datetime as dt
 import json
+import multiprocessing
+import random
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connections, transaction
 from taggit.models import Tag
 
 from archive.models import Actor, Article, ArticleStatus, AuthorityStatus, OaiRecord, OaiSet, OaiSetMembership
@@ -216,3 +219,41 @@ def test_set_specs_carry_only_what_the_protocol_allows():
         )
     names = set(OaiSet.objects.filter(spec__in=specs(article)).values_list("name", flat=True))
     assert {"Source: Аль-Джазира", "Tag: беспилотники"} <= names
+
+
+def _retag(writer: int, article_ids: list[int], user_id: int) -> None:
+    """One archivist at work: saves of one article with new tags, and bulk tagging of a few articles."""
+    connections.close_all()
+    rng = random.Random(writer)
+    user = get_user_model().objects.get(pk=user_id)
+    for edit in range(10):
+        with transaction.atomic():
+            article = Article.objects.select_for_update().get(pk=rng.choice(article_ids))
+            article.tags.set([f"w{writer}", f"e{edit}"])
+            article.title = f"Edited by {writer} ({edit})"
+            article.save()
+        chosen = Article.objects.filter(pk__in=rng.sample(article_ids, 3))
+        articles_add_tags(articles=chosen, names=[f"bulk{writer}", f"e{edit}"], user=user)
+    connections.close_all()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_leave_each_record_as_its_article_is():
+    """Four processes save and bulk-tag the same articles at once: no deadlock or clash, and every record's sets
+    are the tags its article ended with."""
+    articles = [ArticleFactory(tags=["start"]) for _ in range(8)]
+    ids = [article.pk for article in articles]
+    user = get_user_model().objects.create_superuser("oai-concurrent", password="x")
+    connections.close_all()
+    processes = [multiprocessing.get_context("fork").Process(target=_retag, args=(n, ids, user.pk)) for n in range(4)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(120)
+        if process.is_alive():
+            process.kill()
+    assert [process.exitcode for process in processes] == [0] * 4
+    for article in Article.objects.filter(pk__in=ids).prefetch_related("tags"):
+        tags = {f"tag:{tag.slug}" for tag in article.tags.all()}
+        assert {spec for spec in specs(article) if spec.startswith("tag:")} == tags
+        assert OaiRecord.objects.get(article_id=article.pk).deleted is False
