@@ -283,7 +283,9 @@ if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*(\.[A-Za-z][A-Za-z0-9-]*)+", ARCHIVE_
     )
 for _email in ARCHIVE_OAI["ADMIN_EMAILS"]:
     if not re.fullmatch(r"\S+@(\S+\.)+\S+", _email):
-        raise ImproperlyConfigured(f"ARCHIVE_OAI_ADMIN_EMAIL must be e-mail addresses, not {_email!r}")
+        raise ImproperlyConfigured(
+            f"ARCHIVE_OAI_ADMIN_EMAIL must be e-mail addresses separated by commas, not {_email!r}"
+        )
 
 # Seconds before a process retries index updates that found the index locked; None leaves them
 # to the next commit or to ``process_index_queue``.
