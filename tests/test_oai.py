@@ -207,6 +207,7 @@ def test_from_and_until_select_on_the_datestamp_inclusively(client):
     assert listed(until="2024-03-01") == [oai_id(early)]
     assert listed(from_="2024-03-02", until="2024-03-02") == [oai_id(late)]
     assert listed(from_="2024-03-01", until="2024-03-02") == [oai_id(early), oai_id(late)]
+    assert listed(until="9999-12-31") == listed(until="9999-12-31T23:59:59Z") == [oai_id(early), oai_id(late)]
     root = oai_get(client, verb="ListIdentifiers", metadataPrefix="oai_dc", from_="2024-03-01T10:00:01Z")
     assert root.find("oai:request", NS).get("from") == "2024-03-01T10:00:01Z"
 

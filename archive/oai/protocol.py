@@ -257,7 +257,7 @@ def _selection(arguments: dict) -> RecordFilter:
         if since > until:
             raise OaiError("badArgument", "The from argument is later than the until argument.")
     before = None
-    if until is not None:
+    if until is not None and until < dt.datetime(9999, 12, 31, tzinfo=dt.UTC):
         # until is inclusive at its granularity: the whole day, or the whole second.
         before = until + (dt.timedelta(days=1) if until_day else dt.timedelta(seconds=1))
     set_spec = arguments.get("set")
