@@ -5,6 +5,10 @@ import time
 
 import pytest
 from django.core import signing
+from django.http import QueryDict
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from archive.models import Article, ArticleStatus, AuthorityStatus, DatePrecision, OaiRecord
 from archive.oai.protocol import TOKEN_SALT
@@ -462,3 +466,32 @@ def test_unpublished_access_points_stay_out_of_the_record(client):
     root = oai_get(client, verb="GetRecord", identifier=oai_id(article), metadataPrefix="oai_dc")
     assert dc_values(root, "coverage") == ["Published town"]
     assert dc_values(root, "subject") == ["raids"]
+
+
+# Whatever a harvester sends.
+
+NAMES = st.sampled_from(["verb", "metadataPrefix", "identifier", "from", "until", "set", "resumptionToken", "x"])
+VALUES = st.one_of(
+    st.sampled_from(
+        [
+            *("Identify", "ListSets", "ListRecords", "ListIdentifiers", "GetRecord", "ListMetadataFormats"),
+            *("oai_dc", "marc21", "2016-02-24", "2016-02-24T10:00:00Z", "9999-12-31", "0000-01-01", "2016-13-45"),
+            *("tag:drones", "country", "country:IT", "tag:", ":", "oai:archive.example.org:articles/1"),
+            *("oai:archive.example.org:articles/-1", "oai:archive.example.org:articles/99999999999999999999"),
+        ]
+    ),
+    st.text(max_size=40),
+)
+
+
+@pytest.mark.django_db
+@hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pairs=st.lists(st.tuples(NAMES, VALUES), max_size=5))
+def test_any_request_gets_a_valid_answer(client, world, pairs):
+    """Any mix of arguments and values, control characters and all, gets a 200 the OAI-PMH schema accepts."""
+    query = QueryDict(mutable=True)
+    for name, value in pairs:
+        query.appendlist(name, value)
+    response = client.get("/oai/?" + query.urlencode())
+    assert response.status_code == 200
+    validated(response.content)
