@@ -370,6 +370,53 @@ def public_tags() -> models.QuerySet[Tag]:
     ).distinct()
 
 
+class OaiRecord(models.Model):
+    """An article as OAI-PMH harvesters know it, from its first publication on.
+
+    Never written for an article that was never published. Kept when the
+    article is withdrawn or deleted (a tombstone, hence no foreign key), so
+    harvesters learn of the removal. ``datestamp`` moves in the transaction
+    of every change that can alter the record's metadata or sets
+    (``archive.oai.records``).
+    """
+
+    article_id = models.BigIntegerField(primary_key=True)
+    datestamp = models.DateTimeField()
+    deleted = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["datestamp"], name="oai_record_datestamp")]
+
+    def __str__(self):
+        return f"OAI record of article {self.article_id}{' (deleted)' if self.deleted else ''}"
+
+
+class OaiSet(models.Model):
+    """A set ListSets declares: a tag, a country or a source that a record has been in."""
+
+    spec = models.CharField(max_length=300, primary_key=True)
+    name = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["spec"]
+
+    def __str__(self):
+        return self.spec
+
+
+class OaiSetMembership(models.Model):
+    """A record in a set; a deleted record keeps the sets it was last published in."""
+
+    record = models.ForeignKey(OaiRecord, on_delete=models.CASCADE, related_name="memberships")
+    spec = models.CharField(max_length=300)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["spec", "record"], name="oai_membership_unique")]
+
+    def __str__(self):
+        return f"{self.spec}: article {self.record_id}"
+
+
 class PendingIndexUpdate(models.Model):
     """An outbox row: this article's index entry must be rewritten or removed.
 

@@ -7,6 +7,7 @@ Whoosh index under ``var/``) that needs no other service.
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -262,6 +263,30 @@ ARCHIVE_SEARCH = {
         "POSTINGS_CACHE_MB": env_int("ARCHIVE_SEARCH_CACHE_MB", 32),
     },
 }
+
+# The OAI-PMH provider at /oai/ (README, "OAI-PMH"). NAMESPACE names the records (oai:NAMESPACE:articles/ID):
+# a domain name of the archive's, kept for ever once harvesters have seen it.
+ARCHIVE_OAI = {
+    "REPOSITORY_NAME": os.environ.get("ARCHIVE_OAI_REPOSITORY_NAME") or "News archive",
+    "NAMESPACE": os.environ.get("ARCHIVE_OAI_NAMESPACE") or "archive.example.org",
+    "ADMIN_EMAILS": [
+        email.strip()
+        for email in (os.environ.get("ARCHIVE_OAI_ADMIN_EMAIL") or "archivist@archive.example.org").split(",")
+        if email.strip()
+    ],
+    # Records (or headers, or sets) per response; the resumption token carries the harvester to the next.
+    "PAGE_SIZE": env_int("ARCHIVE_OAI_PAGE_SIZE", 100, minimum=1),
+    "TOKEN_LIFETIME": dt.timedelta(hours=env_int("ARCHIVE_OAI_TOKEN_HOURS", 24, minimum=1)),
+}
+if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*(\.[A-Za-z][A-Za-z0-9-]*)+", ARCHIVE_OAI["NAMESPACE"]):
+    raise ImproperlyConfigured(
+        f"ARCHIVE_OAI_NAMESPACE must be a domain name such as archive.example.org, not {ARCHIVE_OAI['NAMESPACE']!r}"
+    )
+for _email in ARCHIVE_OAI["ADMIN_EMAILS"]:
+    if not re.fullmatch(r"\S+@(\S+\.)+\S+", _email):
+        raise ImproperlyConfigured(
+            f"ARCHIVE_OAI_ADMIN_EMAIL must be e-mail addresses separated by commas, not {_email!r}"
+        )
 
 # Seconds before a process retries index updates that found the index locked; None leaves them
 # to the next commit or to ``process_index_queue``.

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import F
 
 from archive.models import Article, PendingIndexUpdate
+from archive.oai.records import records_touch
 from archive.processes import interrupts_held, run_as_helper
 from archive.search import get_backend
 from archive.search.base import IndexLocked, SearchBackendError
@@ -52,7 +53,8 @@ def rebuild_marker():
 
 
 def queue_articles(article_ids: Iterable[int]) -> None:
-    """Record that these articles' index entries must be refreshed once the current transaction commits."""
+    """Record that these articles' index entries must be refreshed once the current transaction commits,
+    and bring their OAI-PMH records up to date now."""
     ids = {int(pk) for pk in article_ids if pk is not None}
     if not ids:
         return
@@ -60,6 +62,9 @@ def queue_articles(article_ids: Iterable[int]) -> None:
     if collecting is not None:
         collecting.update(ids)
         return
+    # What changes an article's index entry changes its OAI-PMH record: both follow here, in the change's
+    # transaction, whichever engine is configured and even when indexing is deferred.
+    records_touch(ids)
     backend = get_backend()
     if backend.writes_in_transaction:
         # The entries commit or roll back with the change: nothing to queue, nothing to drift.
