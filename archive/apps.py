@@ -7,10 +7,11 @@ class ArchiveConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from archive import history
+        from archive import history, sqlite
         from archive.extraction import receivers as suggestion_receivers
         from archive.search import signals
 
+        sqlite.connect()
         signals.connect()
         history.connect()
         suggestion_receivers.connect()

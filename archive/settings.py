@@ -123,13 +123,10 @@ except ValueError as exc:
     raise ImproperlyConfigured(
         "DATABASE_URL must be a database URL such as postgres://user@host:5432/name or sqlite:////path/to/file.sqlite3"
     ) from exc
+# The timeout rides out short write locks; archive.sqlite switches each new file to WAL.
+SQLITE_OPTIONS = {"timeout": 20, "init_command": "PRAGMA synchronous=NORMAL;", "transaction_mode": "IMMEDIATE"}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web server read while an import writes; the timeout rides out short write locks.
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-    }
+    DATABASES["default"]["OPTIONS"] = dict(SQLITE_OPTIONS)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

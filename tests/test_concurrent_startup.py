@@ -10,10 +10,15 @@ folder).
 
 import fcntl
 import json
+import sqlite3
+import threading
 import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.utils import load_backend
 
 from archive.locks import advisory_key
 from tests.postgres_support import connect, fresh_database, skip_unless_postgres
@@ -116,3 +121,41 @@ def test_two_collectstatics_into_one_folder_take_turns(tmp_path):
     named = {*manifest, *manifest.values(), "staticfiles.json"}
     collected = {path.relative_to(static).as_posix() for path in static.rglob("*") if path.is_file()}
     assert {name for name in collected if name.removesuffix(".gz").removesuffix(".br") not in named} == set()
+
+
+def test_connections_opening_one_new_sqlite_file_together_all_switch_it_to_wal(tmp_path, django_db_blocker):
+    """Four connections open each of 30 new database files at the same moment, as servers starting together
+    do: none fails with "database is locked" on the switch to WAL, and every file ends in WAL mode."""
+    opened_together = 4
+    failures = []
+
+    def open_connection(path: Path, barrier: threading.Barrier) -> None:
+        connection = sqlite_connection(path)
+        barrier.wait()
+        try:
+            connection.ensure_connection()
+        except Exception as error:  # a thread's failure is the finding, reported below
+            failures.append(error)
+        finally:
+            connection.close()
+
+    paths = [tmp_path / f"new-{number}.sqlite3" for number in range(30)]
+    with django_db_blocker.unblock():
+        for path in paths:
+            barrier = threading.Barrier(opened_together)
+            threads = [threading.Thread(target=open_connection, args=(path, barrier)) for _ in range(opened_together)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=COMMAND_SECONDS)
+
+    assert failures == []
+    assert {sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] for path in paths} == {"wal"}
+
+
+def sqlite_connection(path: Path):
+    """A connection configured as the archive configures its own SQLite database, on ``path``."""
+    options = {**settings.DATABASES[DEFAULT_DB_ALIAS], "ENGINE": "django.db.backends.sqlite3", "NAME": str(path)}
+    options["OPTIONS"] = dict(settings.SQLITE_OPTIONS)
+    configured = connections.configure_settings({DEFAULT_DB_ALIAS: options})[DEFAULT_DB_ALIAS]
+    return load_backend(configured["ENGINE"]).DatabaseWrapper(configured, DEFAULT_DB_ALIAS)
