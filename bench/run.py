@@ -36,7 +36,7 @@ from measure import run_measured, summarise  # noqa: E402
 from queries import QUERIES, BenchQuery  # noqa: E402
 from reuters import corpus_files, scale_corpus  # noqa: E402
 
-FACETS = ("actor", "place", "tag", "year")
+FACETS = ("actor", "place", "tag", "source", "year")
 MODES = ("ids", "highlights", "facets", "page")
 
 
@@ -278,7 +278,7 @@ def markdown(report: dict) -> str:
     names = {
         "ids": "Search, ranked ids (p50 / p95 / max)",
         "highlights": "Search with highlights",
-        "facets": "Search with highlights + facets (actor, place, tag, year)",
+        "facets": "Search with highlights + facets (actor, place, tag, source, year)",
         "page": "Public search page (test client)",
         "page_first_view": "Public search page, first view of each query",
     }

@@ -124,3 +124,51 @@ def test_measured_run_reports_status_and_memory(bench, tmp_path):
     assert result.returncode == 0
     assert result.output == "done\n"
     assert result.peak_rss_mb >= 60
+
+
+def engine_report(import_seconds: float, page_p50: float, totals: dict) -> dict:
+    latency = {"p50_ms": page_p50, "p95_ms": page_p50 * 2, "max_ms": page_p50 * 3}
+    return {
+        "date": "2026-12-06 19:00 UTC",
+        "articles": 18000,
+        "machine": {"cpu": "test", "cores": 2, "memory_gb": 8, "load_average_at_start": [0.1]},
+        "archive": {
+            "import": {"seconds": import_seconds, "cpu_seconds": 1.0},
+            "search": {"latency": {"page": latency}, "totals": totals},
+        },
+    }
+
+
+def test_engines_table_puts_each_measure_of_both_engines_in_one_row(monkeypatch):
+    """bench/engines.py: one row per measure, Whoosh then PostgreSQL, with PostgreSQL as a multiple of Whoosh."""
+    monkeypatch.syspath_prepend(str(BENCH_DIR))
+    import engines
+
+    table = engines.markdown(
+        {
+            "whoosh": engine_report(40.0, 10.0, {"oil": 900}),
+            "postgres": engine_report(50.0, 15.0, {"oil": 900}),
+        },
+        scale=1,
+    )
+
+    assert "| Import + index + suggestions, wall time | 40.0 s | 50.0 s | 1.25x |" in table
+    assert (
+        "| Public search page (test client) (p50 / p95 / max) | 10.0 / 20.0 / 30.0 ms | 15.0 / 30.0 / 45.0 ms" in table
+    )
+    assert "Both engines found the same number of hits for all 1 queries." in table
+
+
+def test_engines_table_names_the_queries_whose_hits_differ(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCH_DIR))
+    import engines
+
+    table = engines.markdown(
+        {
+            "whoosh": engine_report(40.0, 10.0, {"oil": 900, "tag:grain": 40}),
+            "postgres": engine_report(50.0, 15.0, {"oil": 901, "tag:grain": 40}),
+        },
+        scale=1,
+    )
+
+    assert "Hits that differ (Whoosh, PostgreSQL): `oil` 900 / 901." in table
