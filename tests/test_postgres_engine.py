@@ -6,9 +6,13 @@ They are skipped on SQLite, where the engine cannot run.
 """
 
 import datetime as dt
+import io
+import shutil
 import threading
+from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.urls import reverse
 
@@ -237,3 +241,15 @@ def test_an_index_without_a_recorded_format_was_written_in_format_1(empty_index,
     )
     list(indexing.rebuild_index())
     assert get_backend().outdated() == ""
+
+
+@pytest.mark.django_db
+def test_an_import_with_no_index_is_searchable_at_once_and_says_so(empty_index, tmp_path):
+    """--no-index cannot defer this engine's entries, which commit with each batch: no false 'queued' line."""
+    seed = Path(__file__).resolve().parent.parent / "seeds" / "2016-02-24-italy-us-drones-sigonella.txt"
+    shutil.copy(seed, tmp_path / seed.name)
+    out = io.StringIO()
+    call_command("import_articles", "--no-index", "--publish", "--no-progress", str(tmp_path), stdout=out)
+    assert "The articles are searchable: the PostgreSQL engine indexed each batch as it was stored." in out.getvalue()
+    assert "process_index_queue" not in out.getvalue()
+    assert total("Sigonella") == 1

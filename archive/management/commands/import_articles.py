@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from archive.importers.files import FORMATS
+from archive.search import get_backend
 from archive.search.indexing import background_indexing, deferred
 from archive.services.imports import BATCH_SIZE, ImportReport, articles_import
 
@@ -26,7 +27,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-index",
             action="store_true",
-            help="Leave the index updates queued, for process_index_queue to apply later (a bulk load in one go).",
+            help=(
+                "Leave the index updates queued, for process_index_queue to apply later (a bulk load in one go). "
+                "The Whoosh engine only: the PostgreSQL engine indexes each batch in its transaction."
+            ),
         )
         parser.add_argument(
             "--no-suggest",
@@ -58,7 +62,9 @@ class Command(BaseCommand):
         for line in [*report.failures, *report.warnings]:
             self.stderr.write(line)
         self.stdout.write(f"Imported: {report.summary()}.")
-        if no_index:
+        if no_index and get_backend().writes_in_transaction:
+            self.stdout.write("The articles are searchable: the PostgreSQL engine indexed each batch as it was stored.")
+        elif no_index:
             self.stdout.write("Index updates are queued: run process_index_queue to make the articles searchable.")
         if report.failures:
             noun = "problem" if report.failed == 1 else "problems"
