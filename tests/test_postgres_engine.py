@@ -244,6 +244,15 @@ def test_an_index_without_a_recorded_format_was_written_in_format_1(empty_index,
 
 
 @pytest.mark.django_db
+def test_an_empty_index_without_a_recorded_format_needs_no_rebuild(empty_index, monkeypatch):
+    """A database copied or migrated before formats were recorded, with no entries yet, holds no old entry."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM archive_search_state")
+    monkeypatch.setattr(postgres_backend, "INDEX_FORMAT", 3)
+    assert get_backend().outdated() == ""
+
+
+@pytest.mark.django_db
 def test_an_import_with_no_index_is_searchable_at_once_and_says_so(empty_index, tmp_path):
     """--no-index cannot defer this engine's entries, which commit with each batch: no false 'queued' line."""
     seed = Path(__file__).resolve().parent.parent / "seeds" / "2016-02-24-italy-us-drones-sigonella.txt"

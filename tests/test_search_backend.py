@@ -265,6 +265,19 @@ def test_highlights_escape_the_article_text(engine):
     assert "<mark>drones</mark>" in snippet
 
 
+def test_a_company_named_in_angle_brackets_is_found_and_highlighted(engine):
+    """Newswires write companies as <New London Oil Ltd>: the name is searchable, and marked in the snippet."""
+    article = ArticleFactory(
+        title="Greenwood Resources <GRRL> sells stake", body="It sold a holding in <New London Oil\nLtd> of London."
+    )
+    index(engine, article)
+    assert ids(engine.search(SearchQuery(text="GRRL"))) == [article.pk]
+    assert ids(engine.search(SearchQuery(text='"London Oil"'))) == [article.pk]
+    assert ids(engine.search(SearchQuery(text="<GRRL>"))) == [article.pk]
+    snippet = engine.search(SearchQuery(text="oil")).hits[0].highlight
+    assert "&lt;New London <mark>Oil</mark>" in snippet
+
+
 def test_snippet_without_a_body_match_is_the_escaped_opening(engine):
     """A hit found through its tags still shows the start of the text, escaped."""
     article = ArticleFactory(body="<b>Bold</b> claims.", tags=["drones"])

@@ -60,8 +60,12 @@ REBUILD_STATE = "rebuild_last_id"
 # rightly (a weight, a configuration, a column written another way): ``check_index`` then asks for a
 # rebuild. The format is recorded under FORMAT_STATE whenever the index holds only entries of this
 # version (cleared, rebuilt, or first written while empty); an index without it was written in format 1.
-INDEX_FORMAT = 1
+# Format 2: text in angle brackets is indexed (see ANGLE_BRACKETS).
+INDEX_FORMAT = 2
 FORMAT_STATE = "index_format"
+# PostgreSQL's parser reads ``<New London Oil Ltd>``, the newswires' way of naming a company, as an XML
+# tag and drops it whole; the brackets become spaces in what is indexed, searched and highlighted.
+ANGLE_BRACKETS = str.maketrans("<>", "  ")
 # The key of the advisory lock that keeps rebuilds apart: "archive" in ASCII.
 REBUILD_LOCK = 0x61726368697665
 # Terms more_like weighs from the article, and the documents it counts per term for their rarity.
@@ -116,11 +120,11 @@ ON CONFLICT (word) DO NOTHING
 def _record(document: dict) -> dict:
     return {
         "id": document["id"],
-        "title": document["title"],
-        "body": document["body"],
-        "byline": document["byline"],
+        "title": document["title"].translate(ANGLE_BRACKETS),
+        "body": document["body"].translate(ANGLE_BRACKETS),
+        "byline": document["byline"].translate(ANGLE_BRACKETS),
         "source": document["source"],
-        "dateline": document["dateline"],
+        "dateline": document["dateline"].translate(ANGLE_BRACKETS),
         "status": document["status"],
         "published_start": document["published_start"].isoformat() if document["published_start"] else None,
         "published_end": document["published_end"].isoformat() if document["published_end"] else None,
@@ -129,9 +133,9 @@ def _record(document: dict) -> dict:
         "actor_ids": document["actor_ids"],
         "place_ids": document["place_ids"],
         "tags": document["tags"],
-        "actor_names": "\n".join(document["actor_names"]),
-        "place_names": "\n".join(document["place_names"]),
-        "tag_names": "\n".join(document["tag_names"]),
+        "actor_names": "\n".join(document["actor_names"]).translate(ANGLE_BRACKETS),
+        "place_names": "\n".join(document["place_names"]).translate(ANGLE_BRACKETS),
+        "tag_names": "\n".join(document["tag_names"]).translate(ANGLE_BRACKETS),
         "fingerprint": document["fingerprint"],
     }
 
@@ -405,7 +409,7 @@ class PostgresBackend(BaseSearchBackend):
             cursor.execute(
                 f"SELECT phraseto_tsquery('{CONFIG}', t)::text, plainto_tsquery('archive_simple', t)::text "
                 "FROM unnest(%s::text[]) WITH ORDINALITY AS x(t, i) ORDER BY i",
-                [[leaf.text for leaf in found]],
+                [[leaf.text.translate(ANGLE_BRACKETS) for leaf in found]],
             )
             for leaf, (stemmed, simple) in zip(found, cursor.fetchall(), strict=True):
                 if leaf.kind == "prefix":
@@ -483,7 +487,7 @@ class PostgresBackend(BaseSearchBackend):
             cursor.execute("SELECT id, body FROM archive_article WHERE id = ANY(%s)", [article_ids])
             return {pk: opening(body) for pk, body in cursor.fetchall()}
         cursor.execute(
-            "SELECT id, clean, ts_headline(%s, clean, %s::tsquery, %s) FROM ("
+            "SELECT id, clean, ts_headline(%s, translate(clean, '<>', '  '), %s::tsquery, %s) FROM ("
             "SELECT id, left(translate(body, %s, ''), %s) AS clean FROM archive_article WHERE id = ANY(%s)) AS page",
             [
                 CONFIG,
@@ -494,7 +498,10 @@ class PostgresBackend(BaseSearchBackend):
                 article_ids,
             ],
         )
-        return {pk: snippet(clean, _marked_spans(clean, marked)) for pk, clean, marked in cursor.fetchall()}
+        return {
+            pk: snippet(clean, _marked_spans(clean.translate(ANGLE_BRACKETS), marked))
+            for pk, clean, marked in cursor.fetchall()
+        }
 
     def _correction(self, cursor, search_query: SearchQuery, tree: pq.Tree) -> str:
         """A corrected query, offered only for words no entry holds and only if it finds something."""
@@ -613,12 +620,17 @@ class PostgresBackend(BaseSearchBackend):
     def outdated(self) -> str:
         try:
             with _reading(), connection.cursor() as cursor:
-                cursor.execute("SELECT value FROM archive_search_state WHERE key = %s", [FORMAT_STATE])
-                row = cursor.fetchone()
+                cursor.execute(
+                    "SELECT (SELECT value FROM archive_search_state WHERE key = %s), "
+                    "EXISTS (SELECT 1 FROM archive_search_entry)",
+                    [FORMAT_STATE],
+                )
+                recorded, has_entries = cursor.fetchone()
         except DatabaseError as exc:
             raise _failed("reading the index's format", exc) from exc
-        written = row[0] if row else 1
-        if written == INDEX_FORMAT:
+        written = recorded or 1
+        # An empty index holds nothing written in an older format, whatever its state says.
+        if written == INDEX_FORMAT or not has_entries:
             return ""
         return (
             f"the PostgreSQL index was written in format {written}, "
