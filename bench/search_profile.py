@@ -1,8 +1,10 @@
 """Time (or profile) every benchmark query in every mode on a data directory that already exists.
 
     python bench/search_profile.py --data /work/bench5/data [--repeat 5] [--profile page --top 30]
+    python bench/search_profile.py --data DIR/data --backend postgres --database-url postgres://…/archive_bench
 
-``bench/run.py --workdir DIR`` leaves its database and index in ``DIR/data``;
+``bench/run.py --workdir DIR`` leaves its database and index in ``DIR/data``
+(or, with ``--database-url``, in that database);
 this re-measures searches there without importing again, so a change to the
 search or the page can be timed in seconds. Each query runs once to warm up
 and then ``--repeat`` times; the table shows each query's median wall and CPU
@@ -29,11 +31,12 @@ from queries import QUERIES  # noqa: E402
 from run import MODES, page_params, search_query  # noqa: E402
 
 
-def use_data_dir(data: Path) -> None:
+def use_data_dir(data: Path, *, database_url: str | None, backend: str) -> None:
     os.environ.update(
         DJANGO_SETTINGS_MODULE="archive.settings",
         ARCHIVE_DATA_DIR=str(data),
-        DATABASE_URL=f"sqlite:///{data / 'archive.sqlite3'}",
+        DATABASE_URL=database_url or f"sqlite:///{data / 'archive.sqlite3'}",
+        ARCHIVE_SEARCH_BACKEND=backend,
         DJANGO_DEBUG="false",
         # The test client measures the app over plain HTTP; production would redirect it to HTTPS.
         DJANGO_SECURE_SSL_REDIRECT="false",
@@ -119,13 +122,15 @@ def main() -> None:
     parser.add_argument("--modes", default=",".join(MODES), help=f"Comma-separated, of: {', '.join(MODES)}.")
     parser.add_argument("--profile", choices=MODES, help="Profile the timed runs of this mode.")
     parser.add_argument("--top", type=int, default=30, help="Functions listed from the profile.")
+    parser.add_argument("--database-url", help="The database bench/run.py --database-url imported into.")
+    parser.add_argument("--backend", choices=("whoosh", "postgres"), default="whoosh", help="The search engine.")
     args = parser.parse_args()
     modes = [mode.strip() for mode in args.modes.split(",") if mode.strip()]
     if set(modes) - set(MODES):
         parser.error(f"--modes takes {', '.join(MODES)}")
-    if not (args.data / "archive.sqlite3").exists():
+    if not args.database_url and not (args.data / "archive.sqlite3").exists():
         parser.error(f"{args.data} has no archive.sqlite3")
-    use_data_dir(args.data)
+    use_data_dir(args.data, database_url=args.database_url, backend=args.backend)
     profiler = cProfile.Profile(time.process_time)
     load_before = os.getloadavg()
     measured = measure(modes, repeat=args.repeat, profile_mode=args.profile, profiler=profiler)
