@@ -243,6 +243,35 @@ def test_an_index_without_a_recorded_format_was_written_in_format_1(empty_index,
     assert get_backend().outdated() == ""
 
 
+def vacuums_of_the_entries() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        cursor.execute("SELECT vacuum_count FROM pg_stat_user_tables WHERE relid = 'archive_search_entry'::regclass")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_compact_after_entries_were_rewritten_vacuums_their_old_row_versions(empty_index, monkeypatch):
+    """A rebuild rewrites every entry; the old versions would double the pages each search reads."""
+    monkeypatch.setattr(postgres_backend, "VACUUM_AFTER_DEAD_ENTRIES", 0)
+    articles = ArticleFactory.create_batch(12)
+    get_backend().compact()
+    before = vacuums_of_the_entries()
+    get_backend().refresh({article.pk for article in articles}, indexing._current_documents)
+    vacuums_of_the_entries()
+    get_backend().compact()
+    assert vacuums_of_the_entries() == before + 1
+
+
+@pytest.mark.django_db
+def test_compact_inside_a_transaction_analyses_without_vacuuming(empty_index, monkeypatch):
+    monkeypatch.setattr(postgres_backend, "VACUUM_AFTER_DEAD_ENTRIES", 0)
+    articles = ArticleFactory.create_batch(3)
+    get_backend().refresh({article.pk for article in articles}, indexing._current_documents)
+    get_backend().compact()
+    assert total(articles[0].title.split()[0]) >= 1
+
+
 @pytest.mark.django_db
 def test_an_empty_index_without_a_recorded_format_needs_no_rebuild(empty_index, monkeypatch):
     """A database copied or migrated before formats were recorded, with no entries yet, holds no old entry."""

@@ -68,8 +68,11 @@ FORMAT_STATE = "index_format"
 ANGLE_BRACKETS = str.maketrans("<>", "  ")
 # The key of the advisory lock that keeps rebuilds apart: "archive" in ASCII.
 REBUILD_LOCK = 0x61726368697665
+# Old row versions of entries, beyond a tenth of the live ones, that make ``compact`` vacuum the table.
+VACUUM_AFTER_DEAD_ENTRIES = 1000
 # Terms more_like weighs from the article, and the documents it counts per term for their rarity.
 MORE_LIKE_CANDIDATES, MORE_LIKE_TERMS, MORE_LIKE_COUNT_CAP = 25, 10, 5000
+FACET_SOURCES = ("actor_ids", "place_ids", "tags", "source", "year", "month")
 FACET_COLUMNS = {
     "actor": "unnest(actor_ids)::text",
     "place": "unnest(place_ids)::text",
@@ -213,7 +216,8 @@ class PostgresBackend(BaseSearchBackend):
 
     def compact(self) -> None:
         """After bulk writes: move the GIN indexes' pending entries into the index proper, recount the
-        word list, drop words no entry has any more, and refresh the planner's statistics."""
+        word list, drop words no entry has any more, free the rewritten entries' old row versions and
+        refresh the planner's statistics."""
         try:
             with connection.cursor() as cursor:
                 cursor.execute(
@@ -235,7 +239,18 @@ class PostgresBackend(BaseSearchBackend):
                         else "DELETE FROM archive_search_word WHERE word NOT IN "
                         "(SELECT DISTINCT unnest(words) FROM archive_search_entry)"
                     )
-                cursor.execute("ANALYZE archive_search_entry")
+                # A rebuild or a large import rewrites entries, and their old row versions double the pages
+                # a search reads until a vacuum frees them; a small import leaves them to autovacuum. VACUUM
+                # cannot run inside a transaction (a test's).
+                cursor.execute(
+                    "SELECT n_dead_tup > %s + n_live_tup / 10 FROM pg_stat_user_tables "
+                    "WHERE relid = 'archive_search_entry'::regclass",
+                    [VACUUM_AFTER_DEAD_ENTRIES],
+                )
+                row = cursor.fetchone()
+                vacuum = bool(row and row[0]) and not connection.in_atomic_block
+                analyze = "VACUUM (ANALYZE)" if vacuum else "ANALYZE"
+                cursor.execute(f"{analyze} archive_search_entry")
                 cursor.execute("ANALYZE archive_search_word")
         except DatabaseError as exc:
             raise _failed("compacting the index", exc) from exc
@@ -362,19 +377,17 @@ class PostgresBackend(BaseSearchBackend):
         else:
             order = "published_start DESC NULLS LAST, article_id DESC"
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT article_id, {score} AS score FROM archive_search_entry WHERE {where} "
-                f"ORDER BY {order} LIMIT %s OFFSET %s",
-                score_params + params + [search_query.per_page, first],
+            ranked, total, facets = self._matches(
+                cursor,
+                matched=(
+                    f"SELECT article_id, {score} AS score, published_start, {', '.join(FACET_SOURCES)} "
+                    f"FROM archive_search_entry WHERE {where}",
+                    score_params + params,
+                ),
+                order=order,
+                page=(search_query.per_page, first),
+                wanted=wanted_facets,
             )
-            ranked = cursor.fetchall()
-            if wanted_facets:
-                total, facets = self._facets(cursor, where, params, wanted_facets)
-            elif ranked and len(ranked) < search_query.per_page:
-                total, facets = first + len(ranked), {}
-            else:
-                cursor.execute(f"SELECT count(*) FROM archive_search_entry WHERE {where}", params)
-                total, facets = cursor.fetchone()[0], {}
             highlights = self._highlights(cursor, [pk for pk, _ in ranked], tree) if search_query.highlight else {}
             suggestion = ""
             if search_query.spellcheck and text.strip() and tree is not None:
@@ -453,30 +466,38 @@ class PostgresBackend(BaseSearchBackend):
                     params.append(value)
         return " AND ".join(clauses), params
 
-    def _facets(self, cursor, where: str, params: list, wanted: list[str]) -> tuple[int, dict]:
-        """The total and every wanted facet's counts over the whole match set, in one statement."""
-        parts = ["SELECT '' AS facet, NULL AS value, count(*) AS n FROM matched"]
+    def _matches(self, cursor, *, matched: tuple[str, list], order: str, page: tuple[int, int], wanted: list[str]):
+        """The page's ranked hits, the total and every wanted facet's counts, from one pass over the matches.
+
+        Ranking reads every matching entry anyway (each one's score); the
+        total and the facets are counted from the same rows, kept in memory,
+        instead of a second scan of the table.
+        """
+        sql, params = matched
+        parts = [
+            "SELECT 'hits' AS facet, (SELECT json_agg(json_build_array(article_id, score) ORDER BY "
+            f"{order}) FROM (SELECT * FROM matched ORDER BY {order} LIMIT %s OFFSET %s) AS page)::text AS value, "
+            "count(*) AS n FROM matched"
+        ]
         for key in wanted:
             parts.append(
                 f"SELECT %s, value, count(*) FROM (SELECT {FACET_COLUMNS[key]} AS value FROM matched) AS v "
                 "WHERE value IS NOT NULL GROUP BY value"
             )
         cursor.execute(
-            "WITH matched AS MATERIALIZED (SELECT actor_ids, place_ids, tags, source, year, month "
-            f"FROM archive_search_entry WHERE {where}) " + " UNION ALL ".join(parts),
-            params + wanted,
+            f"WITH matched AS MATERIALIZED ({sql}) " + " UNION ALL ".join(parts), params + list(page) + wanted
         )
-        total, counts = 0, {key: [] for key in wanted}
+        ranked, total, counts = [], 0, {key: [] for key in wanted}
         for facet, value, count in cursor.fetchall():
-            if facet == "":
-                total = count
+            if facet == "hits":
+                ranked, total = [tuple(hit) for hit in json.loads(value or "[]")], count
             else:
                 counts[facet].append((value, count))
         facets = {
             key: [FacetCount(value=value, count=count) for value, count in sorted(found, key=_most_first)]
             for key, found in counts.items()
         }
-        return total, facets
+        return ranked, total, facets
 
     def _highlights(self, cursor, article_ids: list[int], tree: pq.Tree | None) -> dict[int, str]:
         """Snippets of the page's articles: ts_headline marks the words, our own code cuts and escapes."""
