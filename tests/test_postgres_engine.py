@@ -243,6 +243,22 @@ def test_an_index_without_a_recorded_format_was_written_in_format_1(empty_index,
     assert get_backend().outdated() == ""
 
 
+@pytest.mark.django_db
+def test_similar_articles_on_a_large_index_come_from_the_planners_word_statistics(empty_index, monkeypatch):
+    """Past MORE_LIKE_LARGE entries, common words' shares come from ANALYZE, and the article sharing two of
+    the best words ranks first; a word in most entries is never one of them."""
+    monkeypatch.setattr(postgres_backend, "MORE_LIKE_LARGE", 1)
+    monkeypatch.setattr(postgres_backend, "MORE_LIKE_MAX_SHARE", 0.5)
+    cocoa = ArticleFactory(body="Cocoa arrivals in Bahia rose as showers helped the cocoa crop. Reuter")
+    similar = ArticleFactory(body="Bahia cocoa crop estimates rose after showers. Reuter")
+    only_reuter = [ArticleFactory(body=f"Story {number} about rates. Reuter") for number in range(6)]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE archive_search_entry")
+    hits = [hit.article_id for hit in get_backend().more_like(cocoa.pk)]
+    assert hits[:1] == [similar.pk]
+    assert not {article.pk for article in only_reuter} & set(hits)
+
+
 def vacuums_of_the_entries() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_force_next_flush()")

@@ -23,6 +23,7 @@ from a GIN index.
 """
 
 import dataclasses
+import itertools
 import json
 import math
 import re
@@ -72,6 +73,11 @@ REBUILD_LOCK = 0x61726368697665
 VACUUM_AFTER_DEAD_ENTRIES = 1000
 # Terms more_like weighs from the article, and the documents it counts per term for their rarity.
 MORE_LIKE_CANDIDATES, MORE_LIKE_TERMS, MORE_LIKE_COUNT_CAP = 25, 10, 5000
+# From this many entries, more_like takes common words' shares from the planner's statistics, counts
+# the others up to MORE_LIKE_RARE_CAP, and leaves out words in more than MORE_LIKE_MAX_SHARE of entries.
+MORE_LIKE_LARGE, MORE_LIKE_RARE_CAP, MORE_LIKE_MAX_SHARE = 10_000, 200, 0.05
+# The best terms of which a similar article shares two, before any one of the ten is enough.
+MORE_LIKE_PAIRED_TERMS = 6
 FACET_SOURCES = ("actor_ids", "place_ids", "tags", "source", "year", "month")
 FACET_COLUMNS = {
     "actor": "unnest(actor_ids)::text",
@@ -615,28 +621,69 @@ class PostgresBackend(BaseSearchBackend):
         frequent = cursor.fetchall()
         if not frequent:
             return []
-        cursor.execute("SELECT count(*) FROM archive_search_entry")
-        size = cursor.fetchone()[0]
-        weighted = []
-        for lexeme, frequency in frequent:
-            cursor.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM archive_search_entry WHERE document @@ %s::tsquery LIMIT %s) AS c",
-                [_quoted(lexeme), MORE_LIKE_COUNT_CAP],
-            )
-            documents = cursor.fetchone()[0]
-            if documents > 1:
-                weighted.append((frequency * math.log(1 + size / documents), lexeme))
+        size, frequencies = self._document_frequencies(cursor, [lexeme for lexeme, _ in frequent])
+        most = size * MORE_LIKE_MAX_SHARE if size >= MORE_LIKE_LARGE else size
+        weighted = [
+            (frequency * math.log(1 + size / frequencies[lexeme]), lexeme)
+            for lexeme, frequency in frequent
+            if 1 < frequencies[lexeme] <= most
+        ]
         terms = [lexeme for _, lexeme in sorted(weighted, reverse=True)[:MORE_LIKE_TERMS]]
         if not terms:
             return []
-        terms_query = " | ".join(_quoted(lexeme) for lexeme in terms)
-        cursor.execute(
-            f"SELECT article_id, ts_rank_cd('{RANK_WEIGHTS}', document, %s::tsquery, {RANK_NORMALISATION}) AS score "
-            "FROM archive_search_entry WHERE document @@ %s::tsquery AND status = ANY(%s) AND article_id <> %s "
-            "ORDER BY score DESC, article_id LIMIT %s",
-            [terms_query, terms_query, list(statuses), article_id, limit],
+        any_term = " | ".join(_quoted(lexeme) for lexeme in terms)
+        # Ranked first among the articles sharing two of the best terms: on a large index, those sharing
+        # any one of ten are thousands, each vector read to be ranked.
+        two_terms = " | ".join(
+            f"({_quoted(first)} & {_quoted(second)})"
+            for first, second in itertools.combinations(terms[:MORE_LIKE_PAIRED_TERMS], 2)
         )
-        return [Hit(article_id=pk, score=float(score)) for pk, score in cursor.fetchall()]
+        hits = []
+        for candidates in dict.fromkeys(filter(None, (two_terms, any_term))):
+            cursor.execute(
+                f"SELECT article_id, ts_rank_cd('{RANK_WEIGHTS}', document, %s::tsquery, {RANK_NORMALISATION}) "
+                "AS score FROM archive_search_entry WHERE document @@ %s::tsquery AND status = ANY(%s) "
+                "AND article_id <> %s ORDER BY score DESC, article_id LIMIT %s",
+                [any_term, candidates, list(statuses), article_id, limit],
+            )
+            hits = [Hit(article_id=pk, score=float(score)) for pk, score in cursor.fetchall()]
+            if len(hits) == limit:
+                break
+        return hits
+
+    def _document_frequencies(self, cursor, lexemes: list[str]) -> tuple[int, dict[str, float]]:
+        """The number of entries, and how many hold each lexeme.
+
+        Counting is exact on a small index. On a large one, counting a common
+        word's entries reads thousands of rows, so the planner's statistics
+        give the common words' shares (ANALYZE keeps those of about a thousand
+        lexemes) and the rest are counted up to a small cap.
+        """
+        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = 'archive_search_entry'::regclass")
+        size, common, cap = cursor.fetchone()[0], {}, MORE_LIKE_COUNT_CAP
+        if size >= MORE_LIKE_LARGE:
+            cursor.execute(
+                "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+                "WHERE schemaname = current_schema() AND tablename = 'archive_search_entry' AND attname = 'document'"
+            )
+            row = cursor.fetchone()
+            if row and row[0]:
+                common = {lexeme: share * size for lexeme, share in zip(row[0], row[1], strict=False)}
+            cap = MORE_LIKE_RARE_CAP
+        else:
+            cursor.execute("SELECT count(*) FROM archive_search_entry")
+            size = cursor.fetchone()[0]
+        frequencies = {}
+        for lexeme in lexemes:
+            if lexeme in common:
+                frequencies[lexeme] = common[lexeme]
+                continue
+            cursor.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM archive_search_entry WHERE document @@ %s::tsquery LIMIT %s) AS c",
+                [_quoted(lexeme), cap],
+            )
+            frequencies[lexeme] = cursor.fetchone()[0]
+        return size, frequencies
 
     def outdated(self) -> str:
         try:
