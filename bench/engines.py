@@ -95,7 +95,7 @@ def markdown(reports: dict, scale: int) -> str:
     whoosh, postgres = reports["whoosh"], reports["postgres"]
     start = whoosh["machine"]
     lines = [
-        f"{whoosh['articles']} articles ({scale}x), {whoosh['date']} to {postgres['date']}, on {start['cpu']}, "
+        f"{whoosh['articles']} articles ({scale}x), runs started {whoosh['date']} and {postgres['date']}, on {start['cpu']}, "
         f"{start['cores']} cores, {start['memory_gb']} GB; load average {start['load_average_at_start']} at the "
         f"start, {postgres['machine'].get('load_average_at_end')} at the end.",
         "",

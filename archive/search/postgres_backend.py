@@ -56,6 +56,7 @@ INDEXED_BODY_CHARS = 400_000
 HEADLINE_CHARS = 20_000
 # Private-use characters that mark matches in ts_headline's output, removed from the text first.
 MARK_START, MARK_END = "\ue000", "\ue001"
+_MARKED = re.compile(f"{MARK_START}([^{MARK_START}{MARK_END}]*){MARK_END}")
 REBUILD_STATE = "rebuild_last_id"
 # What this version writes into the entries. Raise it when entries written before would no longer answer
 # rightly (a weight, a configuration, a column written another way): ``check_index`` then asks for a
@@ -762,17 +763,16 @@ def _quoted(lexeme: str) -> str:
 
 def _marked_spans(clean: str, marked: str) -> list[tuple[int, int]]:
     """Where ts_headline put its marks, as spans of the unmarked text; none if its text differs from ours."""
-    spans, plain, position, start = [], [], 0, None
-    for character in marked:
-        if character == MARK_START:
-            start = position
-        elif character == MARK_END and start is not None:
-            spans.append((start, position))
-            start = None
-        else:
-            plain.append(character)
-            position += 1
-    return spans if "".join(plain) == clean else []
+    spans, pieces, position, last = [], [], 0, 0
+    for match in _MARKED.finditer(marked):
+        before, word = marked[last : match.start()], match.group(1)
+        position += len(before)
+        spans.append((position, position + len(word)))
+        position += len(word)
+        pieces += [before, word]
+        last = match.end()
+    pieces.append(marked[last:])
+    return spans if "".join(pieces) == clean else []
 
 
 def edit_distance(first: str, second: str) -> int:
