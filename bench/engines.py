@@ -95,8 +95,8 @@ def markdown(reports: dict, scale: int) -> str:
     whoosh, postgres = reports["whoosh"], reports["postgres"]
     start = whoosh["machine"]
     lines = [
-        f"{whoosh['articles']} articles ({scale}x), runs started {whoosh['date']} and {postgres['date']}, on {start['cpu']}, "
-        f"{start['cores']} cores, {start['memory_gb']} GB; load average {start['load_average_at_start']} at the "
+        f"{whoosh['articles']} articles ({scale}x), runs started {whoosh['date']} and {postgres['date']}, "
+        f"on {start['cpu']}, {start['cores']} cores, {start['memory_gb']} GB; load average {start['load_average_at_start']} at the "
         f"start, {postgres['machine'].get('load_average_at_end')} at the end.",
         "",
         f"| Measure | {ENGINES[0][1]} | {ENGINES[1][1]} | PostgreSQL ÷ Whoosh |",
