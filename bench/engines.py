@@ -96,8 +96,8 @@ def markdown(reports: dict, scale: int) -> str:
     start = whoosh["machine"]
     lines = [
         f"{whoosh['articles']} articles ({scale}x), runs started {whoosh['date']} and {postgres['date']}, "
-        f"on {start['cpu']}, {start['cores']} cores, {start['memory_gb']} GB; load average {start['load_average_at_start']} at the "
-        f"start, {postgres['machine'].get('load_average_at_end')} at the end.",
+        f"on {start['cpu']}, {start['cores']} cores, {start['memory_gb']} GB; load average "
+        f"{start['load_average_at_start']} at the start, {postgres['machine'].get('load_average_at_end')} at the end.",
         "",
         f"| Measure | {ENGINES[0][1]} | {ENGINES[1][1]} | PostgreSQL ÷ Whoosh |",
         "| --- | --- | --- | --- |",
