@@ -233,19 +233,24 @@ class PostgresBackend(BaseSearchBackend):
                     "WHERE indrelid = 'archive_search_entry'::regclass AND amname = 'gin'"
                 )
                 with transaction.atomic():
+                    # The counts go through an analysed temporary table: with the estimates of a query
+                    # over unnest(), the planner looked each of 16,450 words up through the trigram
+                    # index (two minutes at 18,000 articles) and checked NOT IN row by row.
                     cursor.execute(
-                        "WITH counts AS (SELECT word, count(*) AS n FROM archive_search_entry, unnest(words) AS word "
-                        "GROUP BY word) "
-                        "UPDATE archive_search_word SET documents = counts.n FROM counts "
+                        "CREATE TEMPORARY TABLE archive_word_counts AS SELECT word, count(*) AS n "
+                        "FROM archive_search_entry, unnest(words) AS word GROUP BY word"
+                    )
+                    cursor.execute("ANALYZE archive_word_counts")
+                    cursor.execute("ANALYZE archive_search_word")
+                    cursor.execute(
+                        "UPDATE archive_search_word SET documents = counts.n FROM archive_word_counts AS counts "
                         "WHERE counts.word = archive_search_word.word AND documents <> counts.n"
                     )
                     cursor.execute(
-                        "DELETE FROM archive_search_word WHERE NOT EXISTS (SELECT 1 FROM archive_search_entry "
-                        "WHERE words @> ARRAY[archive_search_word.word])"
-                        if self._few_words(cursor)
-                        else "DELETE FROM archive_search_word WHERE word NOT IN "
-                        "(SELECT DISTINCT unnest(words) FROM archive_search_entry)"
+                        "DELETE FROM archive_search_word WHERE NOT EXISTS "
+                        "(SELECT 1 FROM archive_word_counts AS counts WHERE counts.word = archive_search_word.word)"
                     )
+                    cursor.execute("DROP TABLE archive_word_counts")
                 # A rebuild or a large import rewrites entries, and their old row versions double the pages
                 # a search reads until a vacuum frees them; a small import leaves them to autovacuum. VACUUM
                 # cannot run inside a transaction (a test's).
@@ -261,10 +266,6 @@ class PostgresBackend(BaseSearchBackend):
                 cursor.execute("ANALYZE archive_search_word")
         except DatabaseError as exc:
             raise _failed("compacting the index", exc) from exc
-
-    def _few_words(self, cursor) -> bool:
-        cursor.execute("SELECT count(*) < 1000 FROM archive_search_word")
-        return cursor.fetchone()[0]
 
     def clear(self) -> None:
         try:
