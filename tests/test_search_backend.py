@@ -265,6 +265,15 @@ def test_highlights_escape_the_article_text(engine):
     assert "<mark>drones</mark>" in snippet
 
 
+def test_words_joined_by_a_slash_are_found_one_by_one(engine):
+    """'oil/gas' holds the word oil, as Whoosh splits it; PostgreSQL's parser would read one file path."""
+    article = ArticleFactory(title="Pipeline sale", body="Prices of OIL/GAS leases fell in the U.S./Canada region.")
+    index(engine, article)
+    assert ids(engine.search(SearchQuery(text="oil"))) == [article.pk]
+    assert ids(engine.search(SearchQuery(text="canada"))) == [article.pk]
+    assert "<mark>OIL</mark>/GAS" in engine.search(SearchQuery(text="oil")).hits[0].highlight
+
+
 def test_a_company_named_in_angle_brackets_is_found_and_highlighted(engine):
     """Newswires write companies as <New London Oil Ltd>: the name is searchable, and marked in the snippet."""
     article = ArticleFactory(

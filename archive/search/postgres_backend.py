@@ -62,12 +62,13 @@ REBUILD_STATE = "rebuild_last_id"
 # rightly (a weight, a configuration, a column written another way): ``check_index`` then asks for a
 # rebuild. The format is recorded under FORMAT_STATE whenever the index holds only entries of this
 # version (cleared, rebuilt, or first written while empty); an index without it was written in format 1.
-# Format 2: text in angle brackets is indexed (see ANGLE_BRACKETS).
+# Format 2: words in angle brackets and around slashes are indexed (see SEPARATORS).
 INDEX_FORMAT = 2
 FORMAT_STATE = "index_format"
 # PostgreSQL's parser reads ``<New London Oil Ltd>``, the newswires' way of naming a company, as an XML
-# tag and drops it whole; the brackets become spaces in what is indexed, searched and highlighted.
-ANGLE_BRACKETS = str.maketrans("<>", "  ")
+# tag and drops it whole, and ``oil/gas`` as a file path, one lexeme that ``oil`` does not find. These
+# characters become spaces in what is indexed, searched and highlighted, and words split there as on Whoosh.
+SEPARATORS = str.maketrans("<>/", "   ")
 # The key of the advisory lock that keeps rebuilds apart: "archive" in ASCII.
 REBUILD_LOCK = 0x61726368697665
 # Old row versions of entries, beyond a tenth of the live ones, that make ``compact`` vacuum the table.
@@ -130,11 +131,11 @@ ON CONFLICT (word) DO NOTHING
 def _record(document: dict) -> dict:
     return {
         "id": document["id"],
-        "title": document["title"].translate(ANGLE_BRACKETS),
-        "body": document["body"].translate(ANGLE_BRACKETS),
-        "byline": document["byline"].translate(ANGLE_BRACKETS),
+        "title": document["title"].translate(SEPARATORS),
+        "body": document["body"].translate(SEPARATORS),
+        "byline": document["byline"].translate(SEPARATORS),
         "source": document["source"],
-        "dateline": document["dateline"].translate(ANGLE_BRACKETS),
+        "dateline": document["dateline"].translate(SEPARATORS),
         "status": document["status"],
         "published_start": document["published_start"].isoformat() if document["published_start"] else None,
         "published_end": document["published_end"].isoformat() if document["published_end"] else None,
@@ -143,9 +144,9 @@ def _record(document: dict) -> dict:
         "actor_ids": document["actor_ids"],
         "place_ids": document["place_ids"],
         "tags": document["tags"],
-        "actor_names": "\n".join(document["actor_names"]).translate(ANGLE_BRACKETS),
-        "place_names": "\n".join(document["place_names"]).translate(ANGLE_BRACKETS),
-        "tag_names": "\n".join(document["tag_names"]).translate(ANGLE_BRACKETS),
+        "actor_names": "\n".join(document["actor_names"]).translate(SEPARATORS),
+        "place_names": "\n".join(document["place_names"]).translate(SEPARATORS),
+        "tag_names": "\n".join(document["tag_names"]).translate(SEPARATORS),
         "fingerprint": document["fingerprint"],
     }
 
@@ -430,7 +431,7 @@ class PostgresBackend(BaseSearchBackend):
             cursor.execute(
                 f"SELECT phraseto_tsquery('{CONFIG}', t)::text, plainto_tsquery('archive_simple', t)::text "
                 "FROM unnest(%s::text[]) WITH ORDINALITY AS x(t, i) ORDER BY i",
-                [[leaf.text.translate(ANGLE_BRACKETS) for leaf in found]],
+                [[leaf.text.translate(SEPARATORS) for leaf in found]],
             )
             for leaf, (stemmed, simple) in zip(found, cursor.fetchall(), strict=True):
                 if leaf.kind == "prefix":
@@ -516,7 +517,7 @@ class PostgresBackend(BaseSearchBackend):
             cursor.execute("SELECT id, body FROM archive_article WHERE id = ANY(%s)", [article_ids])
             return {pk: opening(body) for pk, body in cursor.fetchall()}
         cursor.execute(
-            "SELECT id, clean, ts_headline(%s, translate(clean, '<>', '  '), %s::tsquery, %s) FROM ("
+            "SELECT id, clean, ts_headline(%s, translate(clean, '<>/', '   '), %s::tsquery, %s) FROM ("
             "SELECT id, left(translate(body, %s, ''), %s) AS clean FROM archive_article WHERE id = ANY(%s)) AS page",
             [
                 CONFIG,
@@ -528,7 +529,7 @@ class PostgresBackend(BaseSearchBackend):
             ],
         )
         return {
-            pk: snippet(clean, _marked_spans(clean.translate(ANGLE_BRACKETS), marked))
+            pk: snippet(clean, _marked_spans(clean.translate(SEPARATORS), marked))
             for pk, clean, marked in cursor.fetchall()
         }
 
