@@ -113,6 +113,29 @@ def test_worker_with_an_empty_queue_makes_stale_suggestions_again(archive_env):
     assert pending_suggestions(archive_env) == "['Place: Libya', 'Place: Şabrātah']\n"
 
 
+def test_a_worker_started_before_migrate_waits_for_it_without_an_error(tmp_path):
+    """Started beside the servers on a new database, the worker says it waits, then works once migrated."""
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env.update(ARCHIVE_DATA_DIR=str(tmp_path / "archive"), DJANGO_DEBUG="true", PYTHONUNBUFFERED="1")
+    (tmp_path / "archive").mkdir()
+    log = tmp_path / "worker.log"
+    with open(log, "w") as output:
+        worker = manage("process_index_queue", "--watch", "--interval", "0.2", env=env, stderr=output, stdout=output)
+    try:
+        assert wait_until(lambda: "Waiting for migrate" in log.read_text()), log.read_text()
+        assert manage("migrate", "--noinput", "-v", "0", env=env).wait(timeout=120) == 0
+        queue = manage("shell", "-c", QUEUE_AN_ARTICLE, env=env)
+        assert queue.wait(timeout=60) == 0
+        assert wait_until(lambda: "Indexed 1, removed 0, still queued 0" in log.read_text()), log.read_text()
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=BOUND)
+    output = log.read_text()
+    assert output.count("Waiting for migrate") == 1
+    assert "Traceback" not in output and "ERROR" not in output
+    assert worker.returncode == 0
+
+
 def pending_suggestions(env) -> str:
     shell = manage("shell", "-v", "0", "-c", PENDING_SUGGESTIONS, env=env, stdout=subprocess.PIPE)
     return shell.communicate(timeout=60)[0]

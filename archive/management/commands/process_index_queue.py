@@ -3,8 +3,9 @@ import signal
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
 from django.db import Error as DatabaseError
-from django.db import close_old_connections
+from django.db.migrations.executor import MigrationExecutor
 
 from archive.search.base import SearchBackendError
 from archive.search.indexing import process_queue
@@ -52,17 +53,36 @@ class Command(BaseCommand):
         """
         # The name of the signal that asked to stop: the loop logs it, not the handler, which may interrupt a log call.
         self.stopping = ""
+        self.said_waiting = False
         previous = {signum: signal.signal(signum, self.stop) for signum in (signal.SIGTERM, signal.SIGINT)}
         logger.info("Index worker started, looking at the queue every %s s", interval)
+        migrated = False
         try:
             while not self.stopping:
-                if not self.apply_one_batch():
+                # A worker started beside servers on a new database waits for their migrate.
+                migrated = migrated or self.database_migrated()
+                if not migrated or not self.apply_one_batch():
                     self.sleep(interval)
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
             close_old_connections()
         logger.info("Index worker stopped by %s", self.stopping)
+
+    def database_migrated(self) -> bool:
+        """Whether every migration is applied; says once that the worker waits for them."""
+        connection = connections[DEFAULT_DB_ALIAS]
+        try:
+            executor = MigrationExecutor(connection)
+            unapplied = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+        except DatabaseError:
+            logger.exception("The index worker could not read the database's migrations; it retries shortly")
+            connection.close()
+            return False
+        if unapplied and not self.said_waiting:
+            logger.info("Waiting for migrate: %d migrations are not applied to the database yet", unapplied)
+            self.said_waiting = True
+        return not unapplied
 
     def apply_one_batch(self) -> bool:
         """Apply the oldest batch of the queue, or with the queue empty refresh a batch of stale suggestions;
