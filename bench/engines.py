@@ -27,6 +27,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
 from reuters import scale_corpus  # noqa: E402
+from run import _get  # noqa: E402
 
 ENGINES = (("whoosh", "Whoosh engine (SQLite)"), ("postgres", "PostgreSQL engine"))
 COMMAND_ROWS = (
@@ -79,14 +80,6 @@ def measure(engine: str, corpus: Path, work: Path, args) -> dict:
     return json.loads(out.read_text())
 
 
-def _value(report: dict, *path):
-    for key in path:
-        if not isinstance(report, dict) or key not in report:
-            return None
-        report = report[key]
-    return report
-
-
 def _times(first, second) -> str:
     return f"{second / first:.2f}x" if first and second is not None else ""
 
@@ -103,20 +96,20 @@ def markdown(reports: dict, scale: int) -> str:
         "| --- | --- | --- | --- |",
     ]
     for name, step, key, unit in COMMAND_ROWS:
-        first, second = _value(whoosh, "archive", step, key), _value(postgres, "archive", step, key)
+        first, second = (_get(report, "archive", step, key, default=None) for report in (whoosh, postgres))
         if first is None and second is None:
             continue
         cells = [f"{value} {unit}" if value is not None else "n/a" for value in (first, second)]
         lines.append(f"| {name} | {cells[0]} | {cells[1]} | {_times(first, second)} |")
     for name, path in LATENCY_ROWS:
-        found = [_value(report, "archive", *path) for report in (whoosh, postgres)]
+        found = [_get(report, "archive", *path, default=None) for report in (whoosh, postgres)]
         cells = [f"{value['p50_ms']} / {value['p95_ms']} / {value['max_ms']} ms" if value else "n/a" for value in found]
         ratio = _times(found[0]["p50_ms"], found[1]["p50_ms"]) + " (p50)" if all(found) else ""
         lines.append(f"| {name} (p50 / p95 / max) | {cells[0]} | {cells[1]} | {ratio} |")
-    raw = _value(whoosh, "raw_whoosh", "index", "seconds")
+    raw = _get(whoosh, "raw_whoosh", "index", "seconds", default=None)
     if raw:
         lines.append(f"| Raw Whoosh, index alone with no Django, wall time | {raw} s | | |")
-    totals = {engine: _value(report, "archive", "search", "totals") or {} for engine, report in reports.items()}
+    totals = {engine: _get(report, "archive", "search", "totals", default={}) for engine, report in reports.items()}
     differing = {
         label: (count, totals["postgres"].get(label))
         for label, count in totals["whoosh"].items()

@@ -1,5 +1,6 @@
 """Timing and memory helpers shared by the benchmark scripts."""
 
+import json
 import math
 import resource
 import statistics
@@ -98,3 +99,12 @@ def _watch(process: subprocess.Popen) -> tuple[int, int, int]:
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def print_report(report: dict, out: Path | None) -> None:
+    """Print the JSON report, and write it to ``out`` too when one is given."""
+    text = json.dumps(report, indent=2)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text)
+    print(text)

@@ -19,7 +19,6 @@ for every row it inserts until the commit.
 
 import argparse
 import datetime as dt
-import json
 import os
 import secrets
 import shutil
@@ -36,6 +35,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
 
+from measure import print_report  # noqa: E402
 from rebuild_scale import measured  # noqa: E402
 from reuters import corpus_files, scale_corpus  # noqa: E402
 from run import machine  # noqa: E402
@@ -88,11 +88,7 @@ def main() -> None:
     finally:
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
-    text = json.dumps(report, indent=2)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text)
-    print(text)
+    print_report(report, args.out)
 
 
 def import_archive(args, work: Path, env: dict) -> dict:

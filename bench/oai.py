@@ -15,7 +15,6 @@ its start. Peak memory is polled for the server and read for this process.
 
 import argparse
 import datetime as dt
-import json
 import os
 import resource
 import secrets
@@ -36,7 +35,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
 
-from measure import POLL_SECONDS, run_measured, summarise  # noqa: E402
+from measure import POLL_SECONDS, print_report, run_measured, summarise  # noqa: E402
 from reuters import corpus_files, scale_corpus  # noqa: E402
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
@@ -212,11 +211,7 @@ def main() -> None:
             server.wait(timeout=BOUND)
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
-    text = json.dumps(report, indent=2)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text)
-    print(text)
+    print_report(report, args.out)
 
 
 if __name__ == "__main__":

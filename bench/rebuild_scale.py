@@ -13,7 +13,6 @@ the largest process and of the whole process tree (RSS and PSS). Then
 
 import argparse
 import datetime as dt
-import json
 import os
 import secrets
 import shutil
@@ -26,7 +25,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
 
-from measure import run_measured  # noqa: E402
+from measure import print_report, run_measured  # noqa: E402
 from reuters import corpus_files, scale_corpus  # noqa: E402
 from run import machine  # noqa: E402
 
@@ -112,11 +111,7 @@ def main() -> None:
     finally:
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
-    text = json.dumps(report, indent=2)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text)
-    print(text)
+    print_report(report, args.out)
 
 
 if __name__ == "__main__":
